@@ -1,0 +1,1 @@
+#include "afw_core.h"

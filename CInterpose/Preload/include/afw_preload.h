@@ -1,0 +1,1 @@
+/* The preload library exports only its hooks; it has no public header. */
