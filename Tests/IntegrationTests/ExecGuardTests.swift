@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// A blocked program cannot be started through any exec entry point, by any descendant, and
+/// clearing the environment does not shed the firewall.
+@Suite struct ExecGuardTests {
+    let blockLinePrefix = "agentfirewall: blocked exec "
+
+    @Test func bashCannotRunTheBlockedProgram() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["bash", "-c", "forbidden-tool; echo after=$?"])
+        #expect(!outcome.stdout.contains("forbidden-tool-ran"))
+        #expect(outcome.stdout.contains("after=126"))
+        #expect(outcome.stderr.contains(blockLinePrefix))
+        #expect(outcome.stderr.contains("(rule test.forbidden-program): the test's forbidden program"))
+        let record = try #require(try workspace.records(about: "forbidden-tool").first)
+        #expect(record["decision"] as? String == "block")
+        #expect(record["surface"] as? String == "exec")
+    }
+
+    @Test func pythonSubprocessGetsEACCES() throws {
+        let workspace = try Workspace()
+        let script = """
+            import subprocess
+            try:
+                subprocess.run(['forbidden-tool'])
+                print('ran')
+            except OSError as error:
+                print('errno', error.errno)
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == "errno 13\n")
+    }
+
+    @Test(arguments: ["execvp", "spawnp"])
+    func cProgramEntryPointsAreCovered(mode: String) throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall([Build.probe, mode, "forbidden-tool"])
+        #expect(outcome.stdout == "errno=13\n")
+        let allowed = try workspace.firewall([Build.probe, mode, "true"])
+        #expect(allowed.stdout.contains("ok") || allowed.status == 0)
+    }
+
+    @Test func execveOfTheAbsolutePathIsCovered() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall([Build.probe, "execve", workspace.file("bin/forbidden-tool")])
+        #expect(outcome.stdout == "errno=13\n")
+    }
+
+    @Test func systemRunsTheShellUnderTheFirewall() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall([Build.probe, "system", "cat .env; forbidden-tool"])
+        #expect(!outcome.stdout.contains("sk-test-secret"))
+        #expect(!outcome.stdout.contains("forbidden-tool-ran"))
+    }
+
+    @Test(arguments: [
+        ["env", "-i", "/bin/cat", ".env"],
+        ["env", "-u", "LD_PRELOAD", "cat", ".env"],
+        ["env", "-i", "/bin/sh", "-c", "cat .env"],
+        ["python3", "-c", "import os; os.execve('/bin/cat', ['cat', '.env'], {})"],
+    ])
+    func clearingTheEnvironmentStaysProtected(command: [String]) throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(command)
+        #expect(outcome.status != 0)
+        #expect(!outcome.stdout.contains("sk-test-secret"))
+        #expect(outcome.stderr.contains("agentfirewall: blocked file"))
+    }
+
+    @Test func theCommandItselfIsDecidedBeforeItStarts() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["forbidden-tool"])
+        #expect(outcome.status == 126)
+        #expect(!outcome.stdout.contains("forbidden-tool-ran"))
+        #expect(outcome.stderr.contains(blockLinePrefix))
+    }
+
+    @Test func everydayWorkRunsUntouched() throws {
+        let workspace = try Workspace()
+        workspace.write("hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n")
+        let script = "git init -q . && git status --short | wc -l && cc -o hello hello.c && ./hello && python3 -c 'print(6*7)' | cat"
+        let outcome = try workspace.firewall(["bash", "-c", script])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("hello\n42\n"))
+        #expect(!outcome.stderr.contains("agentfirewall: blocked"))
+    }
+}

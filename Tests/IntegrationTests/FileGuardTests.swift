@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+/// Protected files stay closed to every kind of program and every descendant, and the rest
+/// of the file system is untouched.
+@Suite struct FileGuardTests {
+    /// The block line the shim prints on the agent's stderr (SPEC: "What the agent sees").
+    func blockLine(_ workspace: Workspace, _ name: String) -> String {
+        "agentfirewall: blocked file \(workspace.file(name)) (rule test.secret): the test secret"
+    }
+
+    func expectBlockedRecord(_ workspace: Workspace, _ name: String) throws {
+        let records = try workspace.records(about: workspace.file(name))
+        let blocked = try #require(records.first { $0["decision"] as? String == "block" })
+        #expect(blocked["rule"] as? String == "test.secret")
+        #expect(blocked["surface"] as? String == "file")
+        #expect(blocked["path"] as? String == "fast")
+    }
+
+    @Test func catOfTheSecretFailsWithPermissionDenied() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["cat", ".env"])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("Permission denied"))
+        #expect(outcome.stderr.contains(blockLine(workspace, ".env")))
+        #expect(!outcome.stdout.contains("sk-test-secret"))
+        try expectBlockedRecord(workspace, ".env")
+    }
+
+    @Test func pythonGetsEACCES() throws {
+        let workspace = try Workspace()
+        let script = """
+            try:
+                open('.env').read()
+                print('leaked')
+            except OSError as error:
+                print('errno', error.errno)
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == "errno 13\n")
+        try expectBlockedRecord(workspace, ".env")
+    }
+
+    @Test func shellPipelineAndGrandchildAreCovered() throws {
+        let workspace = try Workspace()
+        let pipeline = try workspace.firewall(["bash", "-c", "cat .env | wc -c"])
+        #expect(pipeline.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(pipeline.stderr.contains(blockLine(workspace, ".env")))
+        let grandchild = try workspace.firewall(["sh", "-c", "sh -c 'python3 -c \"open(\\\".env\\\")\"'"])
+        #expect(grandchild.status != 0)
+        #expect(grandchild.stderr.contains("PermissionError"))
+        try expectBlockedRecord(workspace, ".env")
+    }
+
+    @Test(arguments: ["open", "openat", "fopen", "syscall-openat"])
+    func cProgramEntryPointsAreCovered(mode: String) throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall([Build.probe, mode, ".env"])
+        #expect(outcome.stdout == "errno=13\n")
+        let allowed = try workspace.firewall([Build.probe, mode, "notes.txt"])
+        #expect(allowed.stdout == "ok\n")
+    }
+
+    @Test func creatingASecretFileIsBlocked() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall([Build.probe, "creat", ".env.local"])
+        #expect(outcome.stdout == "errno=13\n")
+        #expect(!FileManager.default.fileExists(atPath: workspace.file(".env.local")))
+    }
+
+    @Test func symlinkToTheSecretIsResolved() throws {
+        let workspace = try Workspace()
+        try FileManager.default.createSymbolicLink(atPath: workspace.file("innocent.txt"), withDestinationPath: ".env")
+        let outcome = try workspace.firewall(["cat", "innocent.txt"])
+        #expect(outcome.status == 1)
+        #expect(!outcome.stdout.contains("sk-test-secret"))
+        #expect(outcome.stderr.contains(blockLine(workspace, ".env")))
+    }
+
+    @Test func procSelfPathsAreResolved() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["cat", "/proc/self/cwd/.env"])
+        #expect(outcome.status == 1)
+        #expect(!outcome.stdout.contains("sk-test-secret"))
+    }
+
+    @Test func allowedReadsSucceedOnTheFastPath() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["cat", "notes.txt"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout == "harmless\n")
+        let record = try #require(try workspace.records(about: workspace.file("notes.txt")).first)
+        #expect(record["decision"] as? String == "allow")
+        #expect(record["path"] as? String == "fast")
+        #expect(record["access"] as? String == "read")
+    }
+
+    @Test func monitorModeRecordsButDoesNotEnforce() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["cat", ".env"], options: ["--mode", "monitor"])
+        #expect(outcome.status == 0)
+        #expect(outcome.stdout.contains("sk-test-secret"))
+        let record = try #require(try workspace.records(about: workspace.file(".env")).first)
+        #expect(record["decision"] as? String == "block")
+        #expect(record["mode"] as? String == "monitor")
+    }
+
+    @Test func quietSuppressesTheBlockLine() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["cat", ".env"], options: ["--quiet"])
+        #expect(outcome.status == 1)
+        #expect(!outcome.stderr.contains("agentfirewall: blocked"))
+    }
+}

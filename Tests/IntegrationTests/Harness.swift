@@ -1,0 +1,218 @@
+import Foundation
+import Testing
+
+/// Where the binaries under test are: `swift test` builds the `agentfirewall` executable and
+/// the preload library into the same directory as the test bundle, so the tests exercise
+/// exactly what that configuration ships.
+enum Build {
+    static let directory: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        return (executable as NSString).deletingLastPathComponent
+    }()
+    static var firewall: String { directory + "/agentfirewall" }
+    static var preloadLibrary: String { directory + "/libagentfirewall-preload.so" }
+    static let fixtures: String = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").path
+
+    /// tests/Fixtures/probe.c, compiled once per test run (without the firewall).
+    static let probe: String = {
+        let directory = NSTemporaryDirectory() + "agentfirewall-probe-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let output = directory + "/probe"
+        let result = try? Command.run("/usr/bin/env", ["cc", "-O1", "-o", output, fixtures + "/probe.c"])
+        precondition(result?.status == 0, "cannot compile the probe: \(result?.stderr ?? "cc missing")")
+        return output
+    }()
+}
+
+/// The outcome of one process run to completion.
+struct Outcome {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+enum Command {
+    /// Runs a program to completion with its output in files (pipes could fill and stall a
+    /// chatty child). A run that outlives `timeout` is killed and reported as a failure, so a
+    /// regression that makes a call hang fails the test instead of hanging the suite.
+    static func run(
+        _ program: String, _ arguments: [String], in directory: String? = nil,
+        environment: [String: String]? = nil, timeout: TimeInterval = 120,
+        started: ((Process) -> Void)? = nil
+    ) throws -> Outcome {
+        let scratch = NSTemporaryDirectory() + "agentfirewall-out-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
+        FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { process.environment = environment }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: scratch + "/out")
+        process.standardError = FileHandle(forWritingAtPath: scratch + "/err")
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+        started?(process)
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            process.interrupt()
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+            Issue.record("\(program) \(arguments) did not finish within \(timeout) s")
+        }
+        let status = process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
+        return Outcome(
+            status: status,
+            stdout: (try? String(contentsOfFile: scratch + "/out", encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? "")
+    }
+}
+
+/// A private directory per test with a secret, a harmless file, a blocked program and the
+/// test policy, removed when the test ends.
+final class Workspace {
+    let path: String
+
+    /// Blocks .env files, a program called forbidden-tool and 127.0.0.2; reviews 127.0.0.3;
+    /// allows everything else, so that any failure a test sees comes from one of these rules.
+    static let policy = """
+        version: 1
+        name: integration
+        defaults: {file: allow, exec: allow, network: allow}
+        rules:
+          - id: test.secret
+            surface: file
+            match: {path: ["**/.env", "**/.env.*"]}
+            action: block
+            reason: the test secret
+          - id: test.forbidden-program
+            surface: exec
+            match: {program: [forbidden-tool]}
+            action: block
+            reason: the test's forbidden program
+          - id: test.blocked-address
+            surface: network
+            match: {address: [127.0.0.2/32]}
+            action: block
+            reason: the test's blocked address
+          - id: test.reviewed-address
+            surface: network
+            match: {address: [127.0.0.3/32]}
+            action: review
+            reason: the test's reviewed address
+
+        """
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "agentfirewall-it.XXXXXX").utf8CString)
+        guard let created = mkdtemp(&template) else { throw POSIXError(.EIO) }
+        // Resolved, because the firewall reports resolved paths (/tmp may be a symlink).
+        path = URL(fileURLWithPath: String(cString: created)).resolvingSymlinksInPath().path
+        write(".env", "API_KEY=sk-test-secret\n")
+        write("notes.txt", "harmless\n")
+        write("bin/forbidden-tool", "#!/bin/sh\necho forbidden-tool-ran\n", executable: true)
+        write("policy.yaml", Workspace.policy)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    func write(_ name: String, _ contents: String, executable: Bool = false) {
+        let target = file(name)
+        try? FileManager.default.createDirectory(
+            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(
+            atPath: target, contents: Data(contents.utf8),
+            attributes: [.posixPermissions: executable ? 0o755 : 0o644])
+    }
+
+    /// PATH with the workspace's bin/ first, so `forbidden-tool` is found by name.
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = file("bin") + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment.removeValue(forKey: "LD_PRELOAD")
+        return environment
+    }
+
+    /// `agentfirewall run --policy policy.yaml --audit audit.jsonl [options] -- command...`
+    func firewall(
+        _ command: [String], options: [String] = [], timeout: TimeInterval = 120,
+        started: ((Process) -> Void)? = nil
+    ) throws -> Outcome {
+        try Command.run(
+            Build.firewall,
+            ["run", "--policy", file("policy.yaml"), "--audit", file("audit.jsonl")] + options + ["--"] + command,
+            in: path, environment: environment, timeout: timeout, started: started)
+    }
+
+    /// The audit records of the last run, summary last.
+    func audit() throws -> [[String: Any]] {
+        let text = try String(contentsOfFile: file("audit.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+            return try #require(object as? [String: Any], "not an object: \(line)")
+        }
+    }
+
+    /// The audit records about `subject` (a path, host:port, or an argv containing it).
+    func records(about subject: String) throws -> [[String: Any]] {
+        try audit().filter { record in
+            if let text = record["subject"] as? String { return text == subject }
+            if let argv = record["subject"] as? [String] { return argv.contains(subject) }
+            return false
+        }
+    }
+
+    /// Waits until `name` exists: tests wait on conditions, never for fixed times.
+    func waitFor(_ name: String, timeout: TimeInterval = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: file(name)) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+}
+
+/// A TCP listener on a loopback address, to tell "blocked by the firewall" (EACCES) from
+/// "nobody listens" (ECONNREFUSED) and to see whether anything got through.
+final class LoopbackListener {
+    let fd: Int32
+    let port: UInt16
+
+    init(address: String) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var socketAddress = sockaddr_in()
+        socketAddress.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, address, &socketAddress.sin_addr)
+        let bound = withUnsafePointer(to: &socketAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &socketAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = UInt16(bigEndian: socketAddress.sin_port)
+    }
+
+    /// True when a connection is waiting to be accepted.
+    var hasPendingConnection: Bool {
+        var pollDescriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&pollDescriptor, 1, 0) > 0
+    }
+
+    deinit { close(fd) }
+}
