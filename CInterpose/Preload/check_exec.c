@@ -1,0 +1,128 @@
+/*
+ * check_exec.c: turns an exec-family call into an EXEC event: the program as an absolute
+ * path (after a PATH search for the p-variants; not symlink-resolved, so that a rule on
+ * "nc" still matches /usr/bin/nc -> /etc/alternatives/nc) and its argv, which the table
+ * unwraps (sh -c, env, nohup, ...).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/* glibc's execvp searches this when PATH is unset (confstr(_CS_PATH)). */
+#define DEFAULT_SEARCH_PATH "/bin:/usr/bin"
+
+static uint32_t count_arguments(char *const argv[]) {
+    uint32_t count = 0;
+    while (argv != NULL && argv[count] != NULL && count < UINT16_MAX) {
+        count++;
+    }
+    return count;
+}
+
+/* by_name: the program was named by a path. A program that is not there fails with ENOENT
+ * in the kernel; Python's subprocess, for one, tries every PATH entry in turn, and judging
+ * each miss would print a block line for files that do not exist. A descriptor's program
+ * (fexecve of a memfd reads back as "/memfd:x (deleted)") is always judged. */
+static int decide_exec(const char *op, const char *absolute, char *const argv[], bool by_name,
+                       uint64_t started_ns) {
+    if (by_name && access(absolute, F_OK) != 0 && errno == ENOENT) {
+        return 0;
+    }
+    struct afw_event_view event = {
+        .surface = AFW_SURFACE_EXEC,
+        .access = AFW_ACCESS_EXEC,
+        .program = absolute,
+        .argv = (const char *const *)argv,
+        .argc = count_arguments(argv),
+    };
+    return afw_decide(op, &event, started_ns);
+}
+
+static int decide_exec_at(const char *op, int dirfd, const char *path, char *const argv[], bool by_name,
+                          uint64_t started_ns) {
+    if (path == NULL) {
+        return 0; /* EFAULT from the kernel */
+    }
+    char absolute[PATH_MAX];
+    int status = afw_path_absolute(dirfd, path, absolute, sizeof absolute);
+    if (status == AFW_E_INVALID && dirfd != AT_FDCWD) {
+        return 0; /* not a directory or file descriptor the kernel could exec from */
+    }
+    if (status != AFW_OK) {
+        return -1; /* no name to judge it by: refuse (fail closed) */
+    }
+    return decide_exec(op, absolute, argv, by_name, started_ns);
+}
+
+int afw_check_exec(const char *op, const char *program, char *const argv[]) {
+    return afw_check_exec_at(op, AT_FDCWD, program, argv, 0);
+}
+
+int afw_check_exec_at(const char *op, int dirfd, const char *path, char *const argv[], int flags) {
+    struct afw_entry entry = afw_enter();
+    if (entry.gate != AFW_GATE_DECIDE) {
+        return afw_leave(&entry, afw_gate_verdict(&entry));
+    }
+    /* fexecve and execveat(fd, "", AT_EMPTY_PATH) run the file the descriptor names; its
+     * /proc/self/fd link is the path (afw_path_absolute of "" relative to the fd). */
+    bool by_name = !((flags & AT_EMPTY_PATH) && path != NULL && path[0] == '\0');
+    return afw_leave(&entry, decide_exec_at(op, dirfd, path, argv, by_name, entry.started_ns));
+}
+
+/* Finds file in $PATH the way execvp does: the first entry where it is an executable
+ * regular file. False when there is none (the real call then fails on its own). */
+static bool search_path(const char *file, char *out, size_t out_size) {
+    const char *search = getenv("PATH");
+    if (search == NULL) {
+        search = DEFAULT_SEARCH_PATH;
+    }
+    size_t file_length = strlen(file);
+    while (true) {
+        size_t length = strcspn(search, ":");
+        char candidate[PATH_MAX];
+        /* An empty entry means the current directory. */
+        const char *directory = length == 0 ? "." : search;
+        size_t directory_length = length == 0 ? 1 : length;
+        if (directory_length + 1 + file_length < sizeof candidate) {
+            memcpy(candidate, directory, directory_length);
+            candidate[directory_length] = '/';
+            memcpy(candidate + directory_length + 1, file, file_length + 1);
+            struct stat status;
+            if (stat(candidate, &status) == 0 && S_ISREG(status.st_mode) && access(candidate, X_OK) == 0) {
+                return afw_path_absolute(AT_FDCWD, candidate, out, out_size) == AFW_OK;
+            }
+        }
+        if (search[length] == '\0') {
+            return false;
+        }
+        search += length + 1;
+    }
+}
+
+int afw_check_exec_search(const char *op, const char *file, char *const argv[]) {
+    if (file == NULL || file[0] == '\0' || strchr(file, '/') != NULL) {
+        return afw_check_exec(op, file, argv);
+    }
+    struct afw_entry entry = afw_enter();
+    if (entry.gate != AFW_GATE_DECIDE) {
+        return afw_leave(&entry, afw_gate_verdict(&entry));
+    }
+    char absolute[PATH_MAX];
+    int verdict = search_path(file, absolute, sizeof absolute) ? decide_exec(op, absolute, argv, true, entry.started_ns) : 0;
+    return afw_leave(&entry, verdict);
+}
+
+int afw_check_shell(const char *op, const char *command) {
+    if (command == NULL) {
+        return 0; /* system(NULL) only asks whether a shell exists */
+    }
+    /* What system() and popen() run: /bin/sh -c COMMAND. */
+    char *const argv[] = {"sh", "-c", (char *)command, NULL};
+    return afw_check_exec(op, "/bin/sh", argv);
+}

@@ -1,0 +1,96 @@
+/*
+ * hooks_syscall.c: the raw syscall() entry point, which programs (and runtimes such as
+ * libuv) use to reach the kernel without libc's wrappers. The covered numbers are decided
+ * like their wrappers; every other number passes untouched. Static binaries and inline
+ * syscall instructions never come here: the supervisor's seccomp backstop covers those.
+ *
+ * Contract: a denied call returns -1 with errno EACCES; otherwise libc's syscall() result.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "real_symbols.h"
+#include "shim.h"
+
+struct syscall_call {
+    long number;
+    long arguments[6];
+};
+
+static long forward(const struct syscall_call *call) {
+    long (*real)(long, ...) = AFW_REAL(syscall);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    const long *a = call->arguments;
+    return real(call->number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+static int exec_with(char *const envp[], void *context) {
+    struct syscall_call call = *(const struct syscall_call *)context;
+    /* execve(path, argv, envp) and execveat(dirfd, path, argv, envp, flags) */
+    call.arguments[call.number == SYS_execve ? 2 : 3] = (long)envp;
+    return (int)forward(&call);
+}
+
+/* 0 pass, -1 deny. */
+static int check(const struct syscall_call *call) {
+    const long *a = call->arguments;
+    switch (call->number) {
+#ifdef SYS_open
+    case SYS_open:
+        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], (int)a[1]);
+#endif
+#ifdef SYS_creat
+    case SYS_creat:
+        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], O_CREAT | O_WRONLY | O_TRUNC);
+#endif
+    case SYS_openat:
+        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)a[2]);
+    case SYS_openat2: {
+        /* openat2(dirfd, path, struct open_how *, size): the flags are the how's first field. */
+        const struct open_how *how = (const struct open_how *)a[2];
+        if (how == NULL || (size_t)a[3] < sizeof how->flags) {
+            return 0; /* EFAULT or EINVAL from the kernel */
+        }
+        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)how->flags);
+    }
+    case SYS_execve:
+        return afw_check_exec("syscall", (const char *)a[0], (char *const *)a[1]);
+    case SYS_execveat:
+        return afw_check_exec_at("syscall", (int)a[0], (const char *)a[1], (char *const *)a[2], (int)a[4]);
+    case SYS_connect:
+        return afw_check_connect("syscall", (const struct sockaddr *)a[1], (socklen_t)a[2]);
+    default:
+        return 0;
+    }
+}
+
+AFW_EXPORT long syscall(long number, ...) {
+    /* The kernel takes six register arguments; reading six longs covers every call. */
+    struct syscall_call call = {.number = number};
+    va_list arguments;
+    va_start(arguments, number);
+    for (int i = 0; i < 6; i++) {
+        call.arguments[i] = va_arg(arguments, long);
+    }
+    va_end(arguments);
+    if (afw_shim_busy()) {
+        return forward(&call);
+    }
+    if (check(&call) != 0) {
+        return -1;
+    }
+    if (call.number == SYS_execve) {
+        return afw_env_with_child((char *const *)call.arguments[2], exec_with, &call);
+    }
+    if (call.number == SYS_execveat) {
+        return afw_env_with_child((char *const *)call.arguments[3], exec_with, &call);
+    }
+    return forward(&call);
+}
