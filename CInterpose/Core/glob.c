@@ -1,0 +1,309 @@
+/* Globs for policy rules.
+ *
+ * Matching simulates the pattern as a nondeterministic automaton: the set of pattern offsets
+ * that the subject read so far can have reached is kept in a fixed bitset on the stack, and
+ * each subject byte advances every live offset at once. There is no backtracking, so a
+ * hostile subject ("*a*a*a*a*b" against 4000 'a's) costs at most pattern x subject steps and
+ * never recurses: a hook cannot be stalled by the path or command line it is asked about.
+ */
+#include "afw_core.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* The bitset holds one bit per pattern byte (plus the accepting end), so patterns are capped;
+ * policy globs are far shorter. */
+#define GLOB_MAX_PATTERN 1024
+#define GLOB_MAX_DOUBLE_STARS 8
+#define STATE_WORDS ((GLOB_MAX_PATTERN + 1 + 63) / 64)
+
+enum token_kind {
+    TOKEN_LITERAL,
+    TOKEN_ANY,         /* '?' */
+    TOKEN_CLASS,       /* '[...]' */
+    TOKEN_STAR,        /* '*' (and '**' outside PATH mode) */
+    TOKEN_DOUBLE_STAR, /* PATH '**': any characters, '/' included */
+    TOKEN_DIRECTORIES, /* PATH '**' + '/' at a segment start: zero or more whole directories */
+};
+
+struct token {
+    enum token_kind kind;
+    unsigned char literal;
+    bool class_negated;
+    size_t class_start; /* offset of the first class member */
+    size_t next;        /* offset of the following token */
+};
+
+static unsigned char fold_case(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static const char *parse_class(const char *pattern, size_t offset, struct token *token)
+{
+    size_t i = offset + 1;
+    token->kind = TOKEN_CLASS;
+    token->class_negated = pattern[i] == '!' || pattern[i] == '^';
+    if (token->class_negated)
+        i++;
+    token->class_start = i;
+    /* POSIX: a ']' right after the opening bracket is a member, not the end. */
+    if (pattern[i] == ']')
+        i++;
+    while (pattern[i] != ']') {
+        if (pattern[i] == '\0')
+            return "unterminated [ class";
+        if (pattern[i] == '\\') {
+            if (pattern[i + 1] == '\0')
+                return "unterminated [ class";
+            i++;
+        }
+        i++;
+    }
+    token->next = i + 1;
+    return NULL;
+}
+
+/* Reads the token at `offset`; returns NULL or why the pattern is malformed. */
+static const char *parse_token(const char *pattern, size_t offset, int mode, struct token *token)
+{
+    unsigned char c = (unsigned char)pattern[offset];
+    token->kind = TOKEN_LITERAL;
+    token->literal = c;
+    token->next = offset + 1;
+    switch (c) {
+    case '\\':
+        if (pattern[offset + 1] == '\0')
+            return "trailing '\\' escapes nothing";
+        token->literal = (unsigned char)pattern[offset + 1];
+        token->next = offset + 2;
+        return NULL;
+    case '?':
+        token->kind = TOKEN_ANY;
+        return NULL;
+    case '[':
+        return parse_class(pattern, offset, token);
+    case '*':
+        break;
+    default:
+        return NULL;
+    }
+    token->kind = TOKEN_STAR;
+    if (pattern[offset + 1] != '*')
+        return NULL;
+    if (pattern[offset + 2] == '*')
+        return "'***' is ambiguous: write '*' or '**'";
+    token->next = offset + 2;
+    if (mode != AFW_GLOB_PATH)
+        return NULL;
+    token->kind = TOKEN_DOUBLE_STAR;
+    if (pattern[offset + 2] == '/' && (offset == 0 || pattern[offset - 1] == '/')) {
+        token->kind = TOKEN_DIRECTORIES;
+        token->next = offset + 3;
+    }
+    return NULL;
+}
+
+/* Walks the whole pattern once; the matcher relies on a pattern that passed this. */
+static const char *check_pattern(const char *pattern, int mode, size_t *error_offset)
+{
+    *error_offset = 0;
+    if (mode != AFW_GLOB_PATH && mode != AFW_GLOB_TEXT && mode != AFW_GLOB_HOST)
+        return "unknown glob mode";
+    if (pattern == NULL || pattern[0] == '\0')
+        return "empty pattern";
+    size_t length = strnlen(pattern, GLOB_MAX_PATTERN + 1);
+    if (length > GLOB_MAX_PATTERN) {
+        *error_offset = GLOB_MAX_PATTERN;
+        return "pattern longer than 1024 bytes";
+    }
+    unsigned double_stars = 0;
+    for (size_t offset = 0; offset < length;) {
+        struct token token;
+        const char *error = parse_token(pattern, offset, mode, &token);
+        if (error != NULL) {
+            *error_offset = offset;
+            return error;
+        }
+        if (pattern[offset] == '*' && pattern[offset + 1] == '*' && ++double_stars > GLOB_MAX_DOUBLE_STARS) {
+            *error_offset = offset;
+            return "more than 8 '**' in one pattern: split it into several patterns";
+        }
+        offset = token.next;
+    }
+    return NULL;
+}
+
+int afw_glob_validate(const char *pattern, int mode, const char **error, size_t *error_offset)
+{
+    size_t offset;
+    const char *message = check_pattern(pattern, mode, &offset);
+    if (message == NULL)
+        return AFW_OK;
+    if (error != NULL)
+        *error = message;
+    if (error_offset != NULL)
+        *error_offset = offset;
+    return AFW_E_INVALID;
+}
+
+static bool in_range(unsigned char c, unsigned char low, unsigned char high, bool fold)
+{
+    if (c >= low && c <= high)
+        return true;
+    if (!fold)
+        return false;
+    unsigned char lower = fold_case(c);
+    unsigned char upper = c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
+    return (lower >= low && lower <= high) || (upper >= low && upper <= high);
+}
+
+static unsigned char class_member(const char *pattern, size_t *i)
+{
+    if (pattern[*i] == '\\')
+        (*i)++;
+    return (unsigned char)pattern[(*i)++];
+}
+
+static bool class_matches(const char *pattern, const struct token *token, unsigned char c, bool fold)
+{
+    bool member = false;
+    size_t i = token->class_start;
+    bool first = true;
+    while (first || pattern[i] != ']') {
+        first = false;
+        unsigned char low = class_member(pattern, &i);
+        unsigned char high = low;
+        if (pattern[i] == '-' && pattern[i + 1] != ']') {
+            i++;
+            high = class_member(pattern, &i);
+        }
+        if (in_range(c, low, high, fold))
+            member = true;
+    }
+    return member != token->class_negated;
+}
+
+/* Whether a single-character token (literal, '?', class) accepts c. */
+static bool token_accepts(const char *pattern, const struct token *token, unsigned char c, int mode)
+{
+    bool fold = mode == AFW_GLOB_HOST;
+    switch (token->kind) {
+    case TOKEN_LITERAL:
+        return fold ? fold_case(token->literal) == fold_case(c) : token->literal == c;
+    case TOKEN_ANY:
+        return mode != AFW_GLOB_PATH || c != '/';
+    case TOKEN_CLASS:
+        /* In a path, only a literal '/' crosses a directory boundary. */
+        return (mode != AFW_GLOB_PATH || c != '/') && class_matches(pattern, token, c, fold);
+    default:
+        return false;
+    }
+}
+
+/* The automaton's live states. `at` holds pattern offsets about to be matched. `inside` holds
+ * "**" + "/" tokens that have consumed part of a directory name: unlike the token itself,
+ * they may not skip ahead without a '/' (else "**" + "/.env" would match "x.env"). */
+struct states {
+    uint64_t at[STATE_WORDS];
+    uint64_t inside[STATE_WORDS];
+};
+
+static void state_set(uint64_t *set, size_t offset)
+{
+    set[offset / 64] |= 1ull << (offset % 64);
+}
+
+/* The lowest offset in `set` at or after `from`, or SIZE_MAX when there is none. It reads
+ * the set afresh on every call, so a pass may add offsets ahead of itself and still visit them. */
+static size_t next_state(const uint64_t *set, size_t words, size_t from)
+{
+    for (size_t word = from / 64; word < words; word++) {
+        uint64_t bits = set[word];
+        if (word == from / 64)
+            bits &= ~0ull << (from % 64);
+        if (bits != 0)
+            return word * 64 + (size_t)__builtin_ctzll(bits);
+    }
+    return SIZE_MAX;
+}
+
+#define FOR_EACH_STATE(offset, set, words) \
+    for (size_t offset = next_state((set), (words), 0); offset != SIZE_MAX; offset = next_state((set), (words), offset + 1))
+
+static bool is_star(enum token_kind kind)
+{
+    return kind == TOKEN_STAR || kind == TOKEN_DOUBLE_STAR || kind == TOKEN_DIRECTORIES;
+}
+
+/* Adds the offsets reachable without reading a byte: every kind of star may match nothing.
+ * Those edges only point forward, so one ascending pass reaches the closure. */
+static void follow_empty_matches(struct states *states, size_t words, const char *pattern, size_t length, int mode)
+{
+    FOR_EACH_STATE(offset, states->at, words) {
+        struct token token;
+        if (offset < length && parse_token(pattern, offset, mode, &token) == NULL && is_star(token.kind))
+            state_set(states->at, token.next);
+    }
+}
+
+static void advance(const struct states *states, struct states *next, size_t words, const char *pattern,
+                    size_t length, int mode, unsigned char c)
+{
+    struct token token;
+    FOR_EACH_STATE(offset, states->at, words) {
+        if (offset >= length || parse_token(pattern, offset, mode, &token) != NULL)
+            continue;
+        switch (token.kind) {
+        case TOKEN_STAR:
+            if (mode != AFW_GLOB_PATH || c != '/')
+                state_set(next->at, offset);
+            break;
+        case TOKEN_DOUBLE_STAR:
+            state_set(next->at, offset);
+            break;
+        case TOKEN_DIRECTORIES:
+            state_set(next->inside, offset);
+            if (c == '/')
+                state_set(next->at, token.next);
+            break;
+        default:
+            if (token_accepts(pattern, &token, c, mode))
+                state_set(next->at, token.next);
+            break;
+        }
+    }
+    FOR_EACH_STATE(offset, states->inside, words) {
+        /* Still inside the directories, or this '/' ends one of them. */
+        state_set(next->inside, offset);
+        if (c == '/' && parse_token(pattern, offset, mode, &token) == NULL)
+            state_set(next->at, token.next);
+    }
+}
+
+bool afw_glob_match(const char *pattern, const char *subject, int mode)
+{
+    size_t ignored;
+    /* A malformed pattern matches nothing; tables are validated before they are used, so
+     * this only guards callers that skipped validation. */
+    if (subject == NULL || check_pattern(pattern, mode, &ignored) != NULL)
+        return false;
+    size_t length = strlen(pattern);
+    size_t words = length / 64 + 1;
+    struct states current = {{0}, {0}};
+    struct states next;
+    state_set(current.at, 0);
+    follow_empty_matches(&current, words, pattern, length, mode);
+    for (const char *cursor = subject; *cursor != '\0'; cursor++) {
+        memset(&next, 0, sizeof next);
+        advance(&current, &next, words, pattern, length, mode, (unsigned char)*cursor);
+        bool alive = false;
+        for (size_t word = 0; word < words; word++)
+            alive |= (next.at[word] | next.inside[word]) != 0;
+        if (!alive)
+            return false;
+        follow_empty_matches(&next, words, pattern, length, mode);
+        current = next;
+    }
+    return (current.at[length / 64] >> (length % 64)) & 1u;
+}
