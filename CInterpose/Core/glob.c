@@ -281,6 +281,73 @@ static void advance(const struct states *states, struct states *next, size_t wor
     }
 }
 
+static bool same_bytes(const char *a, const char *b, size_t length, bool fold)
+{
+    for (size_t i = 0; i < length; i++)
+        if (fold ? fold_case((unsigned char)a[i]) != fold_case((unsigned char)b[i]) : a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* Checks one run of plain literal bytes, pattern[start..start+length), against the subject
+ * from `*found` on. A run at either end of the pattern is anchored there. */
+static bool literal_run_occurs(const char *pattern, size_t pattern_length, size_t start, size_t length,
+                               const char *subject, size_t subject_length, size_t *found, bool fold)
+{
+    bool at_start = start == 0;
+    bool at_end = start + length == pattern_length;
+    if (length > subject_length - *found)
+        return false;
+    if (at_start && at_end)
+        return length == subject_length && same_bytes(pattern, subject, length, fold);
+    if (at_start) {
+        *found = length;
+        return same_bytes(pattern, subject, length, fold);
+    }
+    if (at_end)
+        return same_bytes(pattern + start, subject + subject_length - length, length, fold);
+    if (fold)
+        return true; /* HOST globs are short: no case-folding search */
+    const char *at = memmem(subject + *found, subject_length - *found, pattern + start, length);
+    if (at == NULL)
+        return false;
+    *found = (size_t)(at - subject) + length;
+    return true;
+}
+
+/* A cheap necessary condition before the automaton runs: every run of plain literal bytes
+ * must occur in the subject, in order, without overlapping, and the first and last runs at
+ * the subject's ends when they are at the pattern's. Most rules fail it at once ("**" +
+ * "/.env.*" against ".../index.tsx"), which keeps the hook from running the automaton over
+ * every path for every rule. Escaped bytes and the '/' of "**" + "/" (which may match
+ * nothing) end a run instead of joining it. */
+static bool literal_runs_occur(const char *pattern, size_t length, const char *subject, size_t subject_length,
+                               int mode)
+{
+    size_t found = 0;
+    size_t run_start = 0;
+    size_t run_length = 0;
+    for (size_t offset = 0;;) {
+        struct token token;
+        bool plain = offset < length && parse_token(pattern, offset, mode, &token) == NULL &&
+                     token.kind == TOKEN_LITERAL && pattern[offset] != '\\';
+        if (plain) {
+            if (run_length == 0)
+                run_start = offset;
+            run_length++;
+            offset = token.next;
+            continue;
+        }
+        if (run_length > 0 && !literal_run_occurs(pattern, length, run_start, run_length, subject, subject_length,
+                                                  &found, mode == AFW_GLOB_HOST))
+            return false;
+        run_length = 0;
+        if (offset >= length)
+            return true;
+        offset = token.next;
+    }
+}
+
 bool afw_glob_match(const char *pattern, const char *subject, int mode)
 {
     size_t ignored;
@@ -289,13 +356,20 @@ bool afw_glob_match(const char *pattern, const char *subject, int mode)
     if (subject == NULL || check_pattern(pattern, mode, &ignored) != NULL)
         return false;
     size_t length = strlen(pattern);
+    size_t subject_length = strlen(subject);
+    if (!literal_runs_occur(pattern, length, subject, subject_length, mode))
+        return false;
     size_t words = length / 64 + 1;
-    struct states current = {{0}, {0}};
+    size_t used_bytes = words * sizeof(uint64_t);
+    struct states current;
     struct states next;
+    memset(current.at, 0, used_bytes);
+    memset(current.inside, 0, used_bytes);
     state_set(current.at, 0);
     follow_empty_matches(&current, words, pattern, length, mode);
     for (const char *cursor = subject; *cursor != '\0'; cursor++) {
-        memset(&next, 0, sizeof next);
+        memset(next.at, 0, used_bytes);
+        memset(next.inside, 0, used_bytes);
         advance(&current, &next, words, pattern, length, mode, (unsigned char)*cursor);
         bool alive = false;
         for (size_t word = 0; word < words; word++)
@@ -303,7 +377,8 @@ bool afw_glob_match(const char *pattern, const char *subject, int mode)
         if (!alive)
             return false;
         follow_empty_matches(&next, words, pattern, length, mode);
-        current = next;
+        memcpy(current.at, next.at, used_bytes);
+        memcpy(current.inside, next.inside, used_bytes);
     }
     return (current.at[length / 64] >> (length % 64)) & 1u;
 }
