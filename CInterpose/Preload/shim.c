@@ -107,8 +107,10 @@ static void initialise(void) {
     refresh_ids();
     ssize_t length = readlink("/proc/self/exe", state.exe, sizeof state.exe - 1);
     state.exe[length > 0 ? length : 0] = '\0';
+    /* Not under a run: pass everything. Set at all (even empty) means under a run, and a
+     * segment that cannot be used then denies (fail closed). */
     const char *name = afw_env_saved(AFW_ENV_SHM);
-    if (name == NULL || name[0] == '\0') {
+    if (name == NULL) {
         state.mode = AFW_SHIM_INACTIVE;
     } else {
         map_segment(name);
