@@ -7,6 +7,7 @@
 #include <fcntl.h>
 
 #include "real_symbols.h"
+#include "thread_state.h"
 
 static const char *const symbol_names[AFW_REAL_COUNT] = {
 #define AFW_REAL_NAME(name) #name,
@@ -16,18 +17,16 @@ static const char *const symbol_names[AFW_REAL_COUNT] = {
 
 static void *symbols[AFW_REAL_COUNT];
 
-/* Set while this thread is inside dlsym: a hook reached from there must not call dlsym
- * again (it would recurse without end). */
-static __thread int resolving __attribute__((tls_model("local-dynamic")));
-
 void *afw_real_symbol(enum afw_real_id id) {
     void *symbol = __atomic_load_n(&symbols[id], __ATOMIC_ACQUIRE);
-    if (symbol != NULL || resolving) {
+    /* A hook reached from inside dlsym must not call dlsym again: it would recurse
+     * without end. */
+    if (symbol != NULL || afw_thread_get(AFW_THREAD_RESOLVING) != 0) {
         return symbol;
     }
-    resolving = 1;
+    afw_thread_set(AFW_THREAD_RESOLVING, 1);
     symbol = dlsym(RTLD_NEXT, symbol_names[id]);
-    resolving = 0;
+    afw_thread_set(AFW_THREAD_RESOLVING, 0);
     __atomic_store_n(&symbols[id], symbol, __ATOMIC_RELEASE);
     return symbol;
 }

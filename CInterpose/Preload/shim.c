@@ -16,8 +16,19 @@
 #include <unistd.h>
 
 #include "shim.h"
+#include "thread_state.h"
 
-__thread int afw_guard __attribute__((tls_model("local-dynamic")));
+bool afw_shim_busy(void) {
+    return afw_thread_get(AFW_THREAD_GUARD) != 0;
+}
+
+static void guard_enter(void) {
+    afw_thread_set(AFW_THREAD_GUARD, afw_thread_get(AFW_THREAD_GUARD) + 1);
+}
+
+static void guard_leave(void) {
+    afw_thread_set(AFW_THREAD_GUARD, afw_thread_get(AFW_THREAD_GUARD) - 1);
+}
 
 enum init_progress {
     INIT_NOT_STARTED = 0,
@@ -78,13 +89,13 @@ static void map_segment(const char *name) {
     state.mode = AFW_SHIM_ACTIVE;
 }
 
-static __thread int32_t cached_thread_id __attribute__((tls_model("local-dynamic")));
-
 int32_t afw_thread_id(void) {
-    if (cached_thread_id == 0) {
-        cached_thread_id = (int32_t)gettid();
+    uintptr_t cached = afw_thread_get(AFW_THREAD_ID);
+    if (cached == 0) {
+        cached = (uintptr_t)gettid();
+        afw_thread_set(AFW_THREAD_ID, cached);
     }
-    return cached_thread_id;
+    return (int32_t)cached;
 }
 
 static void refresh_ids(void) {
@@ -95,7 +106,7 @@ static void refresh_ids(void) {
 /* fork: the child has a new pid; its only thread continues in the child. */
 static void after_fork_in_child(void) {
     refresh_ids();
-    cached_thread_id = 0;
+    afw_thread_state_after_fork();
     /* A fork while another thread was initialising: that thread does not exist here. */
     if (__atomic_load_n(&init_progress, __ATOMIC_ACQUIRE) == INIT_RUNNING) {
         __atomic_store_n(&init_progress, INIT_NOT_STARTED, __ATOMIC_RELEASE);
@@ -112,6 +123,8 @@ static void initialise(void) {
     const char *name = afw_env_saved(AFW_ENV_SHM);
     if (name == NULL) {
         state.mode = AFW_SHIM_INACTIVE;
+    } else if (!afw_thread_state_usable()) {
+        become_broken("no thread-specific key is left for the re-entrancy guard");
     } else {
         map_segment(name);
     }
@@ -138,9 +151,9 @@ const struct afw_shim_state *afw_shim_state(void) {
 }
 
 __attribute__((constructor)) static void afw_shim_constructor(void) {
-    afw_guard++;
+    guard_enter();
     afw_shim_state();
-    afw_guard--;
+    guard_leave();
 }
 
 uint64_t afw_monotonic_ns(void) {
@@ -166,7 +179,7 @@ static void report_broken_once(void) {
 
 struct afw_entry afw_enter(void) {
     struct afw_entry entry = {.saved_errno = errno};
-    afw_guard++;
+    guard_enter();
     const struct afw_shim_state *current = afw_shim_state();
     switch (current->mode) {
     case AFW_SHIM_ACTIVE:
@@ -189,7 +202,7 @@ int afw_gate_verdict(const struct afw_entry *entry) {
 }
 
 int afw_leave(const struct afw_entry *entry, int verdict) {
-    afw_guard--;
+    guard_leave();
     errno = verdict == 0 ? entry->saved_errno : EACCES;
     return verdict;
 }

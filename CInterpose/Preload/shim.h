@@ -24,16 +24,10 @@
 /* ---- Per-thread guard ------------------------------------------------------------------
  * Set while this thread runs the shim's decision code, whose own open()/syscall() calls
  * (path resolution, futex, shm_open) reach our hooks again and must go straight to libc.
- * local-dynamic rather than initial-exec: gold, which SwiftPM links with, keeps a (local)
- * dynamic symbol for every initial-exec TLS variable, and the library must export nothing
- * but its hooks. For a library loaded at startup the TLS block is static, so the
- * __tls_get_addr call this costs neither allocates nor takes a lock. The guard never
- * spans a real call: a vfork child shares the parent's memory, and a flag still set at a
- * successful execve would stay set in the parent and switch the shim off there. */
-extern __thread int afw_guard AFW_HIDDEN __attribute__((tls_model("local-dynamic")));
-static inline bool afw_shim_busy(void) {
-    return afw_guard != 0;
-}
+ * The guard never spans a real call: a vfork child shares the parent's memory, and a guard
+ * still set at a successful execve would stay set in the parent and switch the shim off
+ * there. Stored in a pthread key (thread_state.h explains why not __thread). */
+bool afw_shim_busy(void) AFW_HIDDEN;
 
 /* ---- Process state (shim.c) ------------------------------------------------------------ */
 enum afw_shim_mode {
