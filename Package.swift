@@ -38,8 +38,12 @@ let package = Package(
         ),
         .target(
             name: "AgentFirewallPolicy",
-            dependencies: ["CInterposeCore", "CAgentFirewallABI", "Yams"]
+            dependencies: ["CInterposeCore", "CAgentFirewallABI", "Yams"],
+            plugins: ["EmbedPolicies"]
         ),
+        // Bakes policies/*.yaml into AgentFirewallPolicy at build time (BuiltinPacks).
+        .plugin(name: "EmbedPolicies", capability: .buildTool(), dependencies: ["EmbedPoliciesTool"]),
+        .executableTarget(name: "EmbedPoliciesTool"),
         .target(
             name: "AgentFirewallOS",
             dependencies: ["CAgentFirewallOSShim"]
