@@ -165,8 +165,11 @@ struct afw_event_head {
 /* ---------------------------------------------------------------------------------------
  * Shared segment
  *
- * header | table (read-only for the shim once mapped) | request ring | event ring
- * Offsets are from the start of the segment and page aligned.
+ * header | request ring | event ring | table (read-only for the shim once mapped)
+ * Offsets are from the start of the segment and 64 KiB aligned (any page size can protect
+ * the table). The rings come first, at offsets fixed by the slot constants, because the agent
+ * can rewrite the header: the supervisor's ring code never takes an offset from it, and
+ * afw_segment_check insists that the header's offsets agree with the fixed ones.
  * ------------------------------------------------------------------------------------- */
 
 enum afw_segment_state {
