@@ -1,1 +1,3 @@
-print("agentfirewall")
+import AgentFirewallCommands
+
+AgentFirewall.main()

@@ -1,0 +1,87 @@
+import AgentFirewallOS
+import AgentFirewallPolicy
+import AgentFirewallSupervisor
+import ArgumentParser
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run COMMAND under the firewall.",
+        discussion: """
+            COMMAND starts only when the firewall is in place: the policy loaded, the shared \
+            segment created, the preload library found, and COMMAND itself allowed by the policy's \
+            exec rules.
+
+            Exit status: COMMAND's own, or 128+N when signal N killed it; 126 when the policy \
+            blocks COMMAND itself (or it is not executable), 127 when it is not found; 64 for a \
+            usage error; 70-79 when the firewall itself fails (78: the policy does not load, \
+            72: the preload library is missing, 73: the audit file cannot be created, \
+            74: the audit file is incomplete).
+
+            Signals that a process sends to agentfirewall (SIGINT, SIGTERM, SIGHUP, SIGQUIT, \
+            SIGUSR1, SIGUSR2) are passed on to COMMAND. A terminal's Ctrl-C reaches COMMAND \
+            directly, once.
+            """
+    )
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        case enforce, monitor
+    }
+
+    /// `ask` is part of the command line already so that it gets a clear message.
+    enum Approve: String, ExpressibleByArgument, CaseIterable {
+        case ask, deny, allow
+    }
+
+    @Option(help: ArgumentHelp("A built-in policy pack (default, strict) or a policy YAML file.", valueName: "name|path"))
+    var policy = "default"
+
+    @Option(help: ArgumentHelp("Write every decision to this file as JSON Lines.", valueName: "path"))
+    var audit: String?
+
+    @Option(help: "enforce: blocked calls fail. monitor: decide and record everything, enforce nothing.")
+    var mode: Mode = .enforce
+
+    @Option(help: "What a `review` decision does: deny (record and deny) or allow (record and allow). ask is not available yet.")
+    var approve: Approve = .deny
+
+    @Option(help: ArgumentHelp("How long a review waits for an answer before it is denied (used by --approve ask).", valueName: "seconds"))
+    var approvalTimeout: Double = 60
+
+    @Flag(help: "Do not print an `agentfirewall: blocked ...` line on COMMAND's stderr for each blocked call.")
+    var quiet = false
+
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run, after `--`.", valueName: "command"))
+    var command: [String] = []
+
+    func validate() throws {
+        if command.isEmpty {
+            throw ValidationError("missing COMMAND: put it after `--`, e.g. `agentfirewall run -- ls -l`")
+        }
+        if approve == .ask {
+            throw ValidationError("--approve ask is not available yet (interactive approvals come in a later version); use --approve deny or --approve allow")
+        }
+        if !(approvalTimeout > 0 && approvalTimeout.isFinite) {
+            throw ValidationError("--approval-timeout must be a positive number of seconds, e.g. --approval-timeout 60")
+        }
+    }
+
+    func run() throws {
+        let context = PolicyContext.current()
+        let loaded: Policy
+        do {
+            loaded = try Policy.load(policy, context: context)
+        } catch {
+            StandardError.writeLine(error.description)
+            throw ExitCode(PolicyCommand.policyErrorStatus)
+        }
+        let firewall = FirewallRun(FirewallRun.Configuration(
+            policy: loaded, context: context, command: command, auditPath: audit, monitor: mode == .monitor,
+            quiet: quiet, approve: approve == .allow ? .allow : .deny))
+        do {
+            throw ExitCode(try firewall.run())
+        } catch let error as SupervisorError {
+            StandardError.writeLine(error.description)
+            throw ExitCode(error.code.exitStatus)
+        }
+    }
+}

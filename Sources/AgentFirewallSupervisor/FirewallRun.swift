@@ -1,0 +1,158 @@
+import AgentFirewallOS
+import AgentFirewallPolicy
+import Glibc
+
+/// `agentfirewall run`: everything between a loaded policy and the agent's exit status.
+public struct FirewallRun {
+    public struct Configuration: Sendable {
+        public var policy: Policy
+        public var context: PolicyContext
+        /// COMMAND and its arguments.
+        public var command: [String]
+        public var auditPath: String?
+        public var monitor: Bool
+        public var quiet: Bool
+        public var approve: ApproveMode
+
+        public init(
+            policy: Policy, context: PolicyContext, command: [String], auditPath: String?, monitor: Bool, quiet: Bool,
+            approve: ApproveMode
+        ) {
+            self.policy = policy
+            self.context = context
+            self.command = command
+            self.auditPath = auditPath
+            self.monitor = monitor
+            self.quiet = quiet
+            self.approve = approve
+        }
+    }
+
+    /// Exit status when the policy blocks COMMAND itself: the shell's "found but cannot be
+    /// invoked", as for a file without the x bit.
+    public static let commandBlockedStatus: Int32 = 126
+    /// Exit status when COMMAND cannot be found (the shell's, and env(1)'s).
+    public static let commandNotFoundStatus: Int32 = 127
+
+    private let configuration: Configuration
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// Runs COMMAND under the firewall and returns the status agentfirewall exits with: the
+    /// agent's (128 + N when signal N killed it), 126/127 when COMMAND is blocked or not
+    /// found. Throws when the firewall itself fails; COMMAND has not started then, or it
+    /// has ended and the audit could not be completed.
+    public func run() throws(SupervisorError) -> Int32 {
+        precondition(!configuration.command.isEmpty, "the command line parser requires COMMAND")
+        let launcher = try Launcher()
+        let workingDirectory = configuration.context.workingDirectory
+        let preloadLibrary = try PreloadLibrary.locate(workingDirectory: workingDirectory)
+        let audit = try configuration.auditPath.map { path throws(SupervisorError) in
+            do {
+                return try AuditWriter(creatingAt: path)
+            } catch {
+                throw SupervisorError(.auditCreate, "cannot create the audit file \(path): \(error)", cause: error)
+            }
+        }
+        let engine = Engine(CompiledPolicy(configuration.policy))
+        var options: Session.Options = []
+        if configuration.monitor { options.insert(.monitor) }
+        if configuration.quiet { options.insert(.quiet) }
+        if audit != nil { options.insert(.audit) }
+        let session = try Session(table: engine.compiled.table, options: options)
+        defer { session.close() }
+
+        let program: String
+        switch ProgramSearch.resolve(
+            configuration.command[0], searchPath: CurrentProcess.environmentValue("PATH"), workingDirectory: workingDirectory)
+        {
+        case .success(let path):
+            program = path
+        case .failure(.notFound):
+            StandardError.writeLine("agentfirewall: \(configuration.command[0]): command not found")
+            return try finishAudit(audit, session: session, report: nil, exitStatus: FirewallRun.commandNotFoundStatus)
+        case .failure(.notExecutable(let path)):
+            StandardError.writeLine("agentfirewall: \(path): not an executable file")
+            return try finishAudit(audit, session: session, report: nil, exitStatus: FirewallRun.commandBlockedStatus)
+        }
+
+        guard decideCommand(program: program, engine: engine, audit: audit) else {
+            return try finishAudit(audit, session: session, report: nil, exitStatus: FirewallRun.commandBlockedStatus)
+        }
+
+        session.markLive()
+        let server = RingServer(session: session, engine: engine, approve: configuration.approve,
+                                monitor: configuration.monitor, audit: audit)
+        do {
+            try server.start()
+        } catch {
+            throw SupervisorError(.system, "cannot start the ring server thread: \(error)", cause: error)
+        }
+        let environment = AgentEnvironment.build(
+            inherited: CurrentProcess.environment(), preloadLibrary: preloadLibrary, segmentName: session.name)
+        let agent: pid_t
+        do {
+            agent = try launcher.start(program: program, arguments: configuration.command, environment: environment)
+        } catch {
+            session.markDead()
+            let report = server.finish()
+            StandardError.writeLine("agentfirewall: cannot start \(program): \(error)")
+            let status = error.errno == ENOENT ? FirewallRun.commandNotFoundStatus : FirewallRun.commandBlockedStatus
+            return try finishAudit(audit, session: session, report: report, exitStatus: status)
+        }
+        let termination: ProcessTermination
+        do {
+            termination = try launcher.waitForExit(of: agent)
+        } catch {
+            // Only sigwaitinfo or waitpid failing, which their arguments rule out; the agent
+            // may still run, so it must not outlive a supervisor that stops serving it.
+            kill(agent, SIGKILL)
+            session.markDead()
+            _ = server.finish()
+            throw SupervisorError(.internalFailure, "lost track of the agent (pid \(agent)): \(error); it was killed", cause: error)
+        }
+        // Dead first: processes the agent left behind get denials from now on instead of
+        // waiting for answers, so the final drain ends.
+        session.markDead()
+        let report = server.finish()
+        return try finishAudit(audit, session: session, report: report, exitStatus: termination.shellStatus)
+    }
+
+    /// Decides COMMAND itself: the supervisor execs it, so no shim sees that exec. Returns
+    /// whether it may start; when not, the same line the shim prints for a blocked exec
+    /// has been printed.
+    private func decideCommand(program: String, engine: Engine, audit: AuditWriter?) -> Bool {
+        let started = Clock.monotonicNanoseconds()
+        let decision = engine.decide(.exec(program: program, argv: configuration.command))
+        let review = decision.action == .review ? configuration.approve.resolution : nil
+        let blocked = decision.action == .block || review?.outcome == .block
+        audit?.write(AuditRecord(
+            timeNanoseconds: Clock.realtimeNanoseconds(), pid: CurrentProcess.pid, parentPID: CurrentProcess.parentPID,
+            executable: Array(((try? CurrentProcess.executablePath()) ?? "").utf8), operation: Array("posix_spawn".utf8),
+            subject: .exec(program: Array(program.utf8), argv: configuration.command.map { Array($0.utf8) }),
+            decision: decision, monitor: configuration.monitor, path: .slow,
+            latencyNanoseconds: Clock.monotonicNanoseconds() - started, review: review))
+        guard blocked, !configuration.monitor else { return true }
+        if !configuration.quiet {
+            // Word for word what the shim prints for an exec it blocks (CInterpose/Preload/report.c).
+            StandardError.writeLine("agentfirewall: blocked exec \(configuration.command.joined(separator: " ")) (rule \(decision.ruleID ?? "default")): \(decision.reason)")
+        }
+        return false
+    }
+
+    private func finishAudit(
+        _ audit: AuditWriter?, session: Session, report: RingServer.Report?, exitStatus: Int32
+    ) throws(SupervisorError) -> Int32 {
+        guard let audit else { return exitStatus }
+        let summary = AuditSummary(
+            dropped: session.droppedEvents, malformed: report?.malformed ?? 0, allowedCounted: session.allowedCounted,
+            policyName: configuration.policy.name, policySource: configuration.policy.sourcePath,
+            context: configuration.context, monitor: configuration.monitor, exitStatus: exitStatus)
+        if let error = audit.finish(with: summary) {
+            throw SupervisorError(.auditWrite, "the audit file \(audit.path) is incomplete (\(error)); the command exited with status \(exitStatus)", cause: error)
+        }
+        return exitStatus
+    }
+}

@@ -1,0 +1,69 @@
+import AgentFirewallOS
+import Glibc
+
+/// Starts the agent and stays its parent until it ends: forwards the signals sent to the
+/// supervisor and reaps every child.
+///
+/// Signals are handled synchronously: the supervisor blocks them in every thread (the mask
+/// is set before any thread starts) and the main thread takes them with sigwaitinfo. No
+/// handler runs at an arbitrary point of Swift code, and a signal that arrives while the
+/// run is being set up waits until the agent exists to receive it.
+public final class Launcher {
+    /// Signals a user or a process manager sends to stop or poke a command. Forwarded only
+    /// when a process sent them with kill() (si_code <= 0): a terminal's Ctrl-C or Ctrl-\
+    /// already goes to the whole foreground process group, agent included, and forwarding
+    /// it again would deliver it twice.
+    public static let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
+
+    private let waitedSignals = SignalSet(Launcher.forwardedSignals + [SIGCHLD])
+    private static let reapIntervalMilliseconds = 250
+
+    /// Blocks the handled signals in the calling thread; call before starting any thread.
+    public init() throws(SupervisorError) {
+        do {
+            // SIGPIPE too: a write to a closed stderr or audit pipe then fails with EPIPE
+            // instead of killing the supervisor and leaving the agent without one.
+            try Signals.block(SignalSet(Launcher.forwardedSignals + [SIGCHLD, SIGPIPE]))
+            // Whoever started us may have set SIGCHLD to SIG_IGN; the kernel would then reap
+            // our children itself and waitpid could never report the agent's status.
+            if Signals.isIgnored(SIGCHLD) { try Signals.restoreDefault(SIGCHLD) }
+        } catch {
+            throw SupervisorError(.system, "cannot set up signal handling: \(error)", cause: error)
+        }
+    }
+
+    /// Starts the program. The child gets an empty signal mask (a mask survives exec, and
+    /// ours would make the agent deaf to Ctrl-C) and SIGCHLD back at its default; other
+    /// dispositions pass on as they reached us, as a shell passes them (so `nohup` and
+    /// background jobs keep their ignored SIGHUP or SIGINT).
+    public func start(program: String, arguments: [String], environment: [[UInt8]]) throws(OSError) -> pid_t {
+        try ProcessSpawn.spawn(
+            path: program, arguments: arguments, environment: environment,
+            signalMask: SignalSet(), defaultSignals: SignalSet([SIGCHLD]))
+    }
+
+    /// Forwards signals and reaps children until the agent ends.
+    public func waitForExit(of agent: pid_t) throws(OSError) -> ProcessTermination {
+        while true {
+            let signal = try Signals.wait(for: waitedSignals, timeoutMilliseconds: Launcher.reapIntervalMilliseconds)
+            if let signal, signal.number != SIGCHLD {
+                if signal.wasSentByProcess {
+                    // ESRCH: the agent has just ended; the reaping below sees it.
+                    try? Signals.send(signal.number, to: agent)
+                }
+                continue
+            }
+            // A SIGCHLD, or the timeout. SIGCHLD is not queued: one delivery may stand for
+            // several ended children. And a thread that some library started before we
+            // blocked signals would swallow SIGCHLD (its default action discards it), so
+            // the timeout reaps too: the run can end late, never hang on a zombie.
+            // Every ended child is reaped, not only the agent: as PID 1 in a container,
+            // orphans are re-parented to us and would stay zombies otherwise.
+            var agentTermination: ProcessTermination?
+            while let child = try ChildProcesses.reapAny() {
+                if child.pid == agent { agentTermination = child.termination }
+            }
+            if let agentTermination { return agentTermination }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-#include "afw_os_shim.h"
