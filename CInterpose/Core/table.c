@@ -227,6 +227,13 @@ static enum rule_outcome rule_matches(const struct table_layout *layout, const s
 {
     if ((uint64_t)rule->first_matcher + rule->matcher_count > layout->header->matcher_count)
         return RULE_BROKEN;
+    /* The path as asked for may name a symlink: `ln -s .env .env.example` would slip past an
+     * allow rule for templates if allow rules looked at the link's name. So only rules that
+     * restrict (block, review) see the requested path; every rule sees the resolved one. */
+    struct subjects restricted = *subjects;
+    if (rule->action == AFW_ACTION_ALLOW || rule->action == AFW_ACTION_LOG)
+        restricted.requested_path = NULL;
+    subjects = &restricted;
     uint32_t keys_named = 0;
     uint32_t keys_matched = 0;
     for (uint32_t i = 0; i < rule->matcher_count; i++) {

@@ -103,7 +103,8 @@ enum PolicySource: Equatable {
     }
 }
 
-/// Flattens an `extends` chain: the child's rules, then the parent's; the child's defaults
+/// Flattens an `extends` chain: the child's rules, then the parent's (less those the child
+/// redefines by id); the child's defaults
 /// override the parent's surface by surface; the child's audit setting, else the parent's.
 struct PolicyLoader {
     let context: PolicyContext
@@ -116,14 +117,11 @@ struct PolicyLoader {
 
         if case let (reference, location)? = document.extends {
             let parent = try loadParent(reference, at: location, of: source, chain: chain)
-            let parentIDs = Dictionary(parent.rules.map { ($0.id, $0.location) }, uniquingKeysWith: { first, _ in first })
-            for rule in rules {
-                if let inherited = parentIDs[rule.id] {
-                    throw PolicyError(.duplicateID, at: rule.location,
-                                      message: "duplicate rule id '\(rule.id)': '\(reference)' already defines it at \(inherited); rename this rule")
-                }
-            }
-            rules += parent.rules
+            // A rule that reuses a parent's id replaces the parent's rule: that is how a policy
+            // tightens or loosens one rule of a pack (SPEC's own example redefines
+            // secrets.dotenv on top of `extends: default`) without copying the rest.
+            let mine = Set(rules.map(\.id))
+            rules += parent.rules.filter { !mine.contains($0.id) }
             defaults = parent.defaults.merging(defaults) { _, mine in mine }
             auditAllowed = auditAllowed ?? parent.auditAllowed
         }

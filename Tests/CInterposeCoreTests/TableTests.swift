@@ -119,6 +119,18 @@ private let packLike = TableFixture(
         #expect(outcome(decide(table, events.file("/srv/a", requested: "/srv/b"))) == .byDefault(AFW_ACTION_ALLOW))
     }
 
+    @Test func allowRulesSeeOnlyTheResolvedPath() {
+        let table = TableFixture(rules: [
+            .init(id: "allow.template", surface: AFW_SURFACE_FILE, action: AFW_ACTION_ALLOW,
+                  matchers: [.path("**/.env.example")]),
+            .init(id: "block.dotenv", surface: AFW_SURFACE_FILE, action: AFW_ACTION_BLOCK, matchers: [.path("**/.env")]),
+        ]).bytes()
+        // `ln -s .env .env.example`: the link's name must not unlock the secret it points to.
+        #expect(outcome(decide(table, events.file("/w/.env", requested: "/w/.env.example")))
+            == .rule(1, AFW_ACTION_BLOCK))
+        #expect(outcome(decide(table, events.file("/w/.env.example"))) == .rule(0, AFW_ACTION_ALLOW))
+    }
+
     @Test func firstMatchingRuleWins() {
         let table = TableFixture(rules: [
             .init(id: "allow.one", surface: AFW_SURFACE_FILE, action: AFW_ACTION_ALLOW, matchers: [.path("/a/one")]),

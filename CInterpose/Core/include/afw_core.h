@@ -121,7 +121,8 @@ struct afw_decision {
 /* First matching rule of the event's surface wins; no match -> the surface default.
  * EXEC events first consult FILE rules whose access mask names EXEC explicitly (against the
  * program path; a file default never applies there), then EXEC rules.
- * FILE rules match when the path glob matches either path or requested_path and the access
+ * FILE rules match when the path glob matches path (block and review rules: or
+ * requested_path, so a symlink named like an allowed file cannot unlock its target) and the access
  * masks intersect (a rule mask of 0 matches any access). NETWORK host globs never match an
  * unknown host. Uses a stack scratch buffer of a few KiB for exec unwrapping. */
 struct afw_decision afw_table_decide(const void *table, size_t size, const struct afw_event_view *event);
