@@ -3,6 +3,9 @@
  * event ring | table; see segment_layout.h for why in that order).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <signal.h>
 #include <string.h>
 
@@ -101,6 +104,28 @@ int afw_segment_check(const struct afw_segment_header *segment, size_t mapped_si
     return afw_table_validate((const char *)segment + h.table_offset, (size_t)h.table_size);
 }
 
+/* A supervisor killed by SIGKILL stays a zombie until its parent reaps it, and kill(pid, 0)
+ * succeeds on a zombie: without this check a client would wait on a dead supervisor for as
+ * long as the parent neglects to reap it. The state letter follows the last ')' of
+ * /proc/PID/stat (the command name before it may itself contain ')'). */
+static bool process_is_dead_zombie(int32_t pid) {
+    char path[32];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false; /* no /proc: fall back to kill(pid, 0) alone */
+    }
+    char buffer[512];
+    ssize_t length = read(fd, buffer, sizeof buffer - 1);
+    close(fd);
+    if (length <= 0) {
+        return false;
+    }
+    buffer[length] = '\0';
+    const char *end_of_name = strrchr(buffer, ')');
+    return end_of_name != NULL && end_of_name[1] == ' ' && (end_of_name[2] == 'Z' || end_of_name[2] == 'X');
+}
+
 bool afw_supervisor_alive(const struct afw_segment_header *segment) {
     if (__atomic_load_n(&segment->state, __ATOMIC_ACQUIRE) != AFW_STATE_LIVE) {
         return false;
@@ -112,7 +137,7 @@ bool afw_supervisor_alive(const struct afw_segment_header *segment) {
     }
     int saved_errno = errno;
     /* EPERM still means the process exists (a supervisor of another uid). */
-    bool alive = kill(pid, 0) == 0 || errno != ESRCH;
+    bool alive = (kill(pid, 0) == 0 || errno != ESRCH) && !process_is_dead_zombie(pid);
     errno = saved_errno;
     return alive;
 }

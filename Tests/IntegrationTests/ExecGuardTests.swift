@@ -6,9 +6,12 @@ import Testing
 @Suite struct ExecGuardTests {
     let blockLinePrefix = "agentfirewall: blocked exec "
 
+    /// bash runs a script file, so the firewall cannot see the program in bash's own argv:
+    /// the block must come from the shim inside bash, when bash execs the program.
     @Test func bashCannotRunTheBlockedProgram() throws {
         let workspace = try Workspace()
-        let outcome = try workspace.firewall(["bash", "-c", "forbidden-tool; echo after=$?"])
+        workspace.write("run.sh", "forbidden-tool\necho after=$?\n")
+        let outcome = try workspace.firewall(["bash", "run.sh"])
         #expect(!outcome.stdout.contains("forbidden-tool-ran"))
         #expect(outcome.stdout.contains("after=126"))
         #expect(outcome.stderr.contains(blockLinePrefix))
@@ -16,6 +19,19 @@ import Testing
         let record = try #require(try workspace.records(about: "forbidden-tool").first)
         #expect(record["decision"] as? String == "block")
         #expect(record["surface"] as? String == "exec")
+        #expect(record["path"] as? String == "fast")
+    }
+
+    /// `bash -c SCRIPT` names the program in its script: the whole command is decided, and
+    /// blocked, before bash starts (the shim would decide a nested bash the same way).
+    @Test func shellScriptsAreSeenThrough() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["bash", "-c", "forbidden-tool; echo after=$?"])
+        #expect(outcome.status == 126)
+        #expect(!outcome.stdout.contains("after="))
+        let nested = try workspace.firewall(["sh", "-c", "bash -c 'forbidden-tool'; echo after=$?"])
+        #expect(!nested.stdout.contains("forbidden-tool-ran"))
+        #expect(nested.stderr.contains(blockLinePrefix))
     }
 
     @Test func pythonSubprocessGetsEACCES() throws {

@@ -38,40 +38,60 @@ enum Command {
     /// Runs a program to completion with its output in files (pipes could fill and stall a
     /// chatty child). A run that outlives `timeout` is killed and reported as a failure, so a
     /// regression that makes a call hang fails the test instead of hanging the suite.
+    ///
+    /// posix_spawn and waitpid, not Foundation's Process: Process learns that a child ended
+    /// through a descriptor that the child's descendants inherit, so it never reports the end
+    /// of a firewall that was killed while its agent lives on, which is a case tested here.
     static func run(
         _ program: String, _ arguments: [String], in directory: String? = nil,
         environment: [String: String]? = nil, timeout: TimeInterval = 120,
-        started: ((Process) -> Void)? = nil
+        started: ((pid_t) -> Void)? = nil
     ) throws -> Outcome {
         let scratch = NSTemporaryDirectory() + "agentfirewall-out-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
-        FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        if let environment { process.environment = environment }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: scratch + "/out")
-        process.standardError = FileHandle(forWritingAtPath: scratch + "/err")
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
-        started?(process)
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
-            process.interrupt()
-            kill(process.processIdentifier, SIGKILL)
-            finished.wait()
-            Issue.record("\(program) \(arguments) did not finish within \(timeout) s")
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, scratch + "/out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, scratch + "/err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // `env -C DIR` changes directory and then execs in place: the pid stays the program's.
+        let argv = ["/usr/bin/env"] + (directory.map { ["-C", $0] } ?? []) + [program] + arguments
+        let envp = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var pid: pid_t = 0
+        let error = withCStrings(argv) { argvPointers in
+            withCStrings(envp) { envpPointers in
+                posix_spawn(&pid, argv[0], &actions, nil, argvPointers, envpPointers)
+            }
         }
-        let status = process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
+        guard error == 0 else { throw POSIXError(POSIXErrorCode(rawValue: error) ?? .EIO) }
+        started?(pid)
+
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(timeout)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                Issue.record("\(program) \(arguments) did not finish within \(timeout) s")
+                break
+            }
+            usleep(5_000)
+        }
+        let signal = status & 0x7f
         return Outcome(
-            status: status,
+            status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
             stdout: (try? String(contentsOfFile: scratch + "/out", encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? "")
+    }
+
+    /// A NULL-terminated C array of C strings that lives for the duration of `body`.
+    private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { pointers.forEach { free($0) } }
+        return body(pointers)
     }
 }
 
@@ -145,7 +165,7 @@ final class Workspace {
     /// `agentfirewall run --policy policy.yaml --audit audit.jsonl [options] -- command...`
     func firewall(
         _ command: [String], options: [String] = [], timeout: TimeInterval = 120,
-        started: ((Process) -> Void)? = nil
+        started: ((pid_t) -> Void)? = nil
     ) throws -> Outcome {
         try Command.run(
             Build.firewall,

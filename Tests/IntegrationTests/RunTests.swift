@@ -23,7 +23,7 @@ import Testing
                 time.sleep(1)
             """
         let outcome = try workspace.firewall(["python3", "-c", script]) { firewall in
-            if workspace.waitFor("ready") { kill(firewall.processIdentifier, SIGTERM) }
+            if workspace.waitFor("ready") { kill(firewall, SIGTERM) }
         }
         #expect(outcome.status == 5)
         #expect((try? String(contentsOfFile: workspace.file("got-signal"), encoding: .utf8)) == String(SIGTERM))
@@ -76,7 +76,7 @@ import Testing
             os.rename('result.tmp', 'result')
             """
         let outcome = try workspace.firewall(["python3", "-c", script], options: ["--approve", "allow"]) { firewall in
-            if workspace.waitFor("ready") { kill(firewall.processIdentifier, SIGKILL) }
+            if workspace.waitFor("ready") { kill(firewall, SIGKILL) }
         }
         #expect(outcome.status == 128 + SIGKILL)
         workspace.write("go", "")
