@@ -4,6 +4,7 @@
  * acts on the answer: records it for the audit, prints the block line, or waits for a
  * review on the request ring.
  */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,12 +72,16 @@ static void record(const char *op, const struct afw_event_view *event, struct af
     }
 }
 
-static void say_blocked(const struct afw_event_view *event, int32_t rule_index, const char *reason) {
+/* `denied_review` prefixes the reason, so that the agent's user can tell a review nobody
+ * approved from a rule that blocks outright. */
+static void say_blocked(const struct afw_event_view *event, int32_t rule_index, const char *reason,
+                        bool denied_review) {
     const struct afw_shim_state *state = afw_shim_state();
     if (state->segment_flags & AFW_SEGMENT_QUIET) {
         return;
     }
     char default_reason[96];
+    char review_reason[512];
     const char *rule_id = "default";
     const struct afw_table_rule *rule = afw_table_rule_at(state->table, state->table_size, rule_index);
     if (rule != NULL) {
@@ -88,7 +93,9 @@ static void say_blocked(const struct afw_event_view *event, int32_t rule_index, 
     } else if (reason == NULL) {
         const char *surface = afw_surface_name(event->surface);
         size_t length = 0;
-        const char *parts[] = {"no rule matched; the ", surface, " default is block"};
+        const struct afw_table_header *table = state->table;
+        uint8_t surface_default = event->surface < AFW_SURFACE_COUNT ? table->defaults[event->surface] : AFW_ACTION_BLOCK;
+        const char *parts[] = {"no rule matched; the ", surface, " default is ", afw_action_name(surface_default)};
         for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
             size_t part = strlen(parts[i]);
             memcpy(default_reason + length, parts[i], part);
@@ -97,7 +104,14 @@ static void say_blocked(const struct afw_event_view *event, int32_t rule_index, 
         default_reason[length] = '\0';
         reason = default_reason;
     }
-    afw_report_block(event, rule_id, reason != NULL ? reason : "");
+    if (reason == NULL) {
+        reason = "";
+    }
+    if (denied_review) {
+        snprintf(review_reason, sizeof review_reason, "review denied: %s", reason);
+        reason = review_reason;
+    }
+    afw_report_block(event, rule_id, reason);
 }
 
 /* The slow path: the supervisor decides (a human may be asked) and audits the event. */
@@ -110,13 +124,13 @@ static int review(const char *op, const struct afw_event_view *event, struct afw
     struct afw_event_head answer;
     int status = size > 0 ? afw_req_call(state->segment, buffer, size, &answer) : AFW_E_INVALID;
     if (status != AFW_OK) {
-        say_blocked(event, decision.rule_index, REVIEW_GONE_REASON);
+        say_blocked(event, decision.rule_index, REVIEW_GONE_REASON, false);
         return -1;
     }
     if (answer.action == AFW_ACTION_ALLOW || answer.action == AFW_ACTION_LOG) {
         return 0;
     }
-    say_blocked(event, answer.rule_index, NULL);
+    say_blocked(event, answer.rule_index, NULL, true);
     return -1;
 }
 
@@ -141,7 +155,7 @@ int afw_decide(const char *op, const struct afw_event_view *event, uint64_t star
         if (monitor) {
             return 0;
         }
-        say_blocked(event, decision.rule_index, NULL);
+        say_blocked(event, decision.rule_index, NULL, false);
         return -1;
     }
 }

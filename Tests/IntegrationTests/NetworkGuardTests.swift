@@ -70,6 +70,8 @@ import Testing
         let denied = try workspace.firewall(
             ["python3", "-c", pythonConnect("127.0.0.3", listener.port)], options: ["--approve", "deny"])
         #expect(denied.stdout == "errno 13\n")
+        #expect(denied.stderr.contains(
+            "agentfirewall: blocked network 127.0.0.3:\(listener.port) (rule test.reviewed-address): review denied: the test's reviewed address"))
         let record = try #require(try workspace.records(about: "127.0.0.3:\(listener.port)").first)
         #expect(record["decision"] as? String == "review")
         #expect(record["path"] as? String == "slow")
