@@ -52,6 +52,26 @@ extension PolicyContext {
         return .failure(PathGlobProblem(message: "path glob '\(glob)' is not anchored; write **/\(glob) to match it anywhere, ./\(glob) for the working directory, or an absolute path"))
     }
 
+    /// A command glob with every word-initial `~` (followed by the end, a space or a '/')
+    /// replaced by the home directory, or nil when it has none.
+    func expandTildeWords(_ glob: String) -> String? {
+        let characters = Array(glob)
+        let base = home.hasSuffix("/") ? String(home.dropLast()) : home
+        var result = ""
+        var replaced = false
+        for (index, character) in characters.enumerated() {
+            let startsWord = index == 0 || characters[index - 1] == " "
+            let next = index + 1 < characters.count ? characters[index + 1] : " "
+            if character == "~", startsWord, next == " " || next == "/" {
+                result += Self.escapingGlobCharacters(base.isEmpty ? "/" : base)
+                replaced = true
+            } else {
+                result.append(character)
+            }
+        }
+        return replaced ? result : nil
+    }
+
     /// A literal path (an example) with `~` and `./` expanded; nil unless it ends up absolute.
     func expandPath(_ path: String) -> String? {
         if let expanded = expand(path, base: { $0 }) { return expanded }

@@ -199,7 +199,14 @@ struct PolicyParser {
                 switch key {
                 case "path": match.paths.append(try pathGlob(entry))
                 case "access": match.access.formUnion(try access(entry))
-                case "command": match.commands.append(try glob(entry, mode: AFW_GLOB_TEXT, of: "command"))
+                case "command":
+                    let written = try glob(entry, mode: AFW_GLOB_TEXT, of: "command")
+                    match.commands.append(written)
+                    // A shell expands `~` before it execs, so the command the shim sees (say,
+                    // Python's subprocess.run(["rm", "-rf", "/home/dev"])) holds the home path.
+                    if let expanded = context.expandTildeWords(written), expanded != written {
+                        match.commands.append(expanded)
+                    }
                 case "program": match.programs.append(try glob(entry, mode: AFW_GLOB_TEXT, of: "program"))
                 case "host": match.hosts.append(try glob(entry, mode: AFW_GLOB_HOST, of: "host"))
                 case "port": match.ports.append(try port(entry))

@@ -89,6 +89,8 @@ import Testing
         exec("rm -rf --no-preserve-root /"), exec("rm -rf ~"), exec("rm -rf ."), exec("rm -rf *"),
         shell("rm -rf ~"), shell("rm -rf \"$HOME\""), exec("env X=1 nohup rm -fr /"),
         exec("sudo rm -rf /"), exec("/bin/rm -rf /", program: "/bin/rm"),
+        // What a shell or Python hands to exec after expanding `~`.
+        exec("rm -rf /home/dev"), exec("rm -rf /home/dev/"), exec("rm -rf /home/dev/*"),
     ])
     func destructiveRmIsBlocked(event: Event) {
         #expect(engine.decide(event).ruleID == "exec.destructive-rm")
@@ -118,7 +120,7 @@ import Testing
     }
 
     @Test(arguments: [
-        exec("rm -rf build/"), exec("git status"), exec("python3 x.py"), exec("cc -o a a.c"),
+        exec("rm -rf build/"), exec("rm -rf /home/dev/app/build"), exec("git status"), exec("python3 x.py"), exec("cc -o a a.c"),
         shell("curl -o a.tar.gz https://x.example/a.tar.gz && tar xzf a.tar.gz"),
         shell("rm -rf node_modules && npm install"), exec("dd if=/dev/zero of=./disk.img bs=1M count=1"),
     ])
