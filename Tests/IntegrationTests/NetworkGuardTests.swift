@@ -47,6 +47,15 @@ import Testing
         #expect(!listener.hasPendingConnection)
     }
 
+    @Test func grandchildIsCovered() throws {
+        let workspace = try Workspace()
+        let listener = try LoopbackListener(address: "127.0.0.2")
+        workspace.write("connect.py", pythonConnect("127.0.0.2", listener.port))
+        let outcome = try workspace.firewall(["sh", "-c", "bash -c 'python3 connect.py'"])
+        #expect(outcome.stdout == "errno 13\n")
+        #expect(!listener.hasPendingConnection)
+    }
+
     @Test func bashDevTcpIsCovered() throws {
         let workspace = try Workspace()
         let listener = try LoopbackListener(address: "127.0.0.2")
