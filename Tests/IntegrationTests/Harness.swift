@@ -69,22 +69,31 @@ enum Command {
         guard error == 0 else { throw POSIXError(POSIXErrorCode(rawValue: error) ?? .EIO) }
         started?(pid)
 
-        var status: Int32 = 0
-        let deadline = Date().addingTimeInterval(timeout)
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if Date() > deadline {
-                kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
-                Issue.record("\(program) \(arguments) did not finish within \(timeout) s")
-                break
-            }
-            usleep(5_000)
+        let status: Int32
+        if let exited = waitForExit(pid, timeout: timeout) {
+            status = exited
+        } else {
+            kill(pid, SIGKILL)
+            status = waitForExit(pid, timeout: .infinity) ?? 0
+            Issue.record("\(program) \(arguments) did not finish within \(timeout) s")
         }
         let signal = status & 0x7f
         return Outcome(
             status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
             stdout: (try? String(contentsOfFile: scratch + "/out", encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: scratch + "/err", encoding: .utf8)) ?? "")
+    }
+
+    /// The wait status of `pid` once it exits, or nil when it is still running after
+    /// `timeout`. A thread blocks in waitpid; this thread waits on a semaphore, not a clock.
+    static func waitForExit(_ pid: pid_t, timeout: TimeInterval) -> Int32? {
+        let result = ExitStatus()
+        Thread.detachNewThread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            result.set(status)
+        }
+        return result.wait(timeout: timeout)
     }
 
     /// A NULL-terminated C array of C strings that lives for the duration of `body`.
@@ -191,14 +200,42 @@ final class Workspace {
         }
     }
 
-    /// Waits until `name` exists: tests wait on conditions, never for fixed times.
+    /// Waits until `name` exists: inotify reports every file created or renamed into the
+    /// workspace, so the test wakes when the agent writes it, not on a timer.
     func waitFor(_ name: String, timeout: TimeInterval = 60) -> Bool {
+        let watch = inotify_init1(Int32(IN_CLOEXEC))
+        defer { close(watch) }
+        // Watch first, then look: a file created in between is seen either way.
+        inotify_add_watch(watch, path, UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE))
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if FileManager.default.fileExists(atPath: file(name)) { return true }
-            usleep(10_000)
+        var events = [UInt8](repeating: 0, count: 4096)
+        while !FileManager.default.fileExists(atPath: file(name)) {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return false }
+            var descriptor = pollfd(fd: watch, events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, Int32(min(remaining, 60) * 1000) + 1) > 0 {
+                _ = read(watch, &events, events.count)
+            }
         }
-        return false
+        return true
+    }
+}
+
+/// The exit status a waiting thread hands over.
+final class ExitStatus: @unchecked Sendable {
+    private let lock = NSLock()
+    private let exited = DispatchSemaphore(value: 0)
+    private var status: Int32 = 0
+
+    func set(_ value: Int32) {
+        lock.withLock { status = value }
+        exited.signal()
+    }
+
+    func wait(timeout: TimeInterval) -> Int32? {
+        let deadline: DispatchTime = timeout.isFinite ? .now() + timeout : .distantFuture
+        guard exited.wait(timeout: deadline) == .success else { return nil }
+        return lock.withLock { status }
     }
 }
 

@@ -13,14 +13,14 @@ import Testing
     @Test func signalsSentToTheFirewallReachTheAgent() throws {
         let workspace = try Workspace()
         let script = """
-            import signal, sys, time
+            import signal, sys
             def stop(number, frame):
                 open('got-signal', 'w').write(str(number))
                 sys.exit(5)
             signal.signal(signal.SIGTERM, stop)
             open('ready', 'w').close()
             while True:
-                time.sleep(1)
+                signal.pause()
             """
         let outcome = try workspace.firewall(["python3", "-c", script]) { firewall in
             if workspace.waitFor("ready") { kill(firewall, SIGTERM) }
@@ -62,11 +62,14 @@ import Testing
     @Test func killedSupervisorLeavesProtectedCallsDenied() throws {
         let workspace = try Workspace()
         let listener = try LoopbackListener(address: "127.0.0.3")
+        #expect(mkfifo(workspace.file("go"), 0o600) == 0)
         let script = """
-            import os, socket, time
+            import os, select, socket
+            # Open the FIFO before saying ready, so the test's non-blocking open finds a reader;
+            # then wait until the test writes to it, after it killed the supervisor.
+            go = os.open('go', os.O_RDONLY | os.O_NONBLOCK)
             open('ready', 'w').close()
-            while not os.path.exists('go'):
-                time.sleep(0.01)
+            select.select([go], [], [])
             try:
                 socket.create_connection(('127.0.0.3', \(listener.port)), timeout=10)
                 result = 'connected'
@@ -79,7 +82,10 @@ import Testing
             if workspace.waitFor("ready") { kill(firewall, SIGKILL) }
         }
         #expect(outcome.status == 128 + SIGKILL)
-        workspace.write("go", "")
+        let go = open(workspace.file("go"), O_WRONLY | O_NONBLOCK)
+        #expect(go >= 0)
+        #expect(write(go, "g", 1) == 1)
+        close(go)
         #expect(workspace.waitFor("result", timeout: 30))
         #expect((try? String(contentsOfFile: workspace.file("result"), encoding: .utf8)) == "errno 13")
         #expect(!listener.hasPendingConnection)
