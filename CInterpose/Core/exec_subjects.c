@@ -115,8 +115,20 @@ static const struct wrapper wrappers[] = {
     {"taskset", "", "", 1, false},
 };
 
+/* The dynamic loader runs the program named by its first operand: `/lib64/ld-linux-x86-64.so.2
+ * /usr/bin/nc` is nc, whatever the exec's own path says. */
+static const struct wrapper loader = {
+    "ld.so", "", "library-path preload argv0 audit inhibit-rpath glibc-hwcaps-prepend glibc-hwcaps-mask", 0, false};
+
+static bool is_loader(const char *name)
+{
+    return strcmp(name, "ld.so") == 0 || (strncmp(name, "ld-", 3) == 0 && strstr(name, ".so") != NULL);
+}
+
 static const struct wrapper *find_wrapper(const char *name)
 {
+    if (is_loader(name))
+        return &loader;
     for (size_t i = 0; i < sizeof wrappers / sizeof wrappers[0]; i++)
         if (strcmp(wrappers[i].name, name) == 0)
             return &wrappers[i];

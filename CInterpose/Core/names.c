@@ -32,3 +32,13 @@ const char *afw_path_name(uint8_t path)
     default: return "unknown";
     }
 }
+
+int afw_action_strictness(uint8_t action)
+{
+    switch (action) {
+    case AFW_ACTION_ALLOW: return 0;
+    case AFW_ACTION_LOG: return 1;
+    case AFW_ACTION_REVIEW: return 2;
+    default: return 3;
+    }
+}

@@ -41,6 +41,21 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
         .argv = (const char *const *)argv,
         .argc = count_arguments(argv),
     };
+    /* `ln -s /usr/bin/nc ok; ./ok` must still be nc: the program is judged by its name and,
+     * when a symlink gives it another one, by the file it resolves to; the stricter of the
+     * two decisions stands (so a rule on "nc" still matches nc -> /etc/alternatives/nc). */
+    char resolved[PATH_MAX];
+    if (by_name && afw_path_resolve(absolute, true, resolved, sizeof resolved) == AFW_OK &&
+        strcmp(resolved, absolute) != 0) {
+        const struct afw_shim_state *state = afw_shim_state();
+        struct afw_event_view through_link = event;
+        through_link.program = resolved;
+        struct afw_decision named = afw_table_decide(state->table, state->table_size, &event);
+        struct afw_decision linked = afw_table_decide(state->table, state->table_size, &through_link);
+        if (afw_action_strictness(linked.action) > afw_action_strictness(named.action)) {
+            return afw_decide(op, &through_link, started_ns);
+        }
+    }
     return afw_decide(op, &event, started_ns);
 }
 

@@ -100,6 +100,10 @@ private func basenames(_ programs: [String]) -> Set<String> {
         (["taskset", "-c", "0-3", "cmd"], "cmd", "cmd"),
         (["nohup", "/usr/bin/cmd", "a"], "/usr/bin/cmd", "/usr/bin/cmd a"),
         (["busybox", "timeout", "5", "cmd"], "cmd", "cmd"),
+        // The dynamic loader runs its operand: running a program through it is running it.
+        (["ld-linux-x86-64.so.2", "/usr/bin/nc", "-l", "1"], "/usr/bin/nc", "/usr/bin/nc -l 1"),
+        (["ld-linux-x86-64.so.2", "--library-path", "/x", "--argv0", "y", "/usr/bin/nc"], "/usr/bin/nc", "/usr/bin/nc"),
+        (["ld.so", "--preload", "/x.so", "cmd"], "cmd", "cmd"),
     ])
     func wrappers(argv: [String], program: String, command: String) {
         let result = subjects(program: "/usr/bin/" + argv[0], argv)

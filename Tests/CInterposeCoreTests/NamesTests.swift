@@ -25,4 +25,11 @@ import Testing
         #expect(String(cString: afw_path_name(UInt8(AFW_PATH_BACKSTOP.rawValue))) == "backstop")
         #expect(String(cString: afw_path_name(0)) == "unknown")
     }
+
+    @Test func strictnessOrdersActionsFromAllowToBlock() {
+        let order = [AFW_ACTION_ALLOW, AFW_ACTION_LOG, AFW_ACTION_REVIEW, AFW_ACTION_BLOCK]
+            .map { afw_action_strictness(UInt8($0.rawValue)) }
+        #expect(order == order.sorted() && Set(order).count == 4)
+        #expect(afw_action_strictness(200) == afw_action_strictness(UInt8(AFW_ACTION_BLOCK.rawValue)))
+    }
 }

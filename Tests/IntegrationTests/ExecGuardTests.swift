@@ -84,6 +84,24 @@ import Testing
         #expect(outcome.stderr.contains("agentfirewall: blocked file"))
     }
 
+    /// Renaming a program through a symlink, or running it through the dynamic loader, does
+    /// not change what it is.
+    @Test func symlinksAndTheLoaderDoNotDisguiseAProgram() throws {
+        let workspace = try Workspace()
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.file("innocent"), withDestinationPath: workspace.file("bin/forbidden-tool"))
+        let viaLink = try workspace.firewall([Build.probe, "execve", workspace.file("innocent")])
+        #expect(viaLink.stdout == "errno=13\n")
+        let loader = "/lib64/ld-linux-x86-64.so.2"
+        guard FileManager.default.fileExists(atPath: loader) else { return }
+        // The loader runs ELF files only: make the forbidden program one.
+        try FileManager.default.removeItem(atPath: workspace.file("bin/forbidden-tool"))
+        try FileManager.default.copyItem(atPath: "/bin/echo", toPath: workspace.file("bin/forbidden-tool"))
+        let viaLoader = try workspace.firewall([Build.probe, "execve", loader, "bin/forbidden-tool", "ran"])
+        #expect(viaLoader.stdout == "errno=13\n")
+        #expect(viaLoader.stderr.contains(blockLinePrefix))
+    }
+
     @Test func theCommandItselfIsDecidedBeforeItStarts() throws {
         let workspace = try Workspace()
         let outcome = try workspace.firewall(["forbidden-tool"])

@@ -205,6 +205,10 @@ void afw_supervisor_wait(struct afw_segment_header *segment, int timeout_ms);
 /* Wakes a thread sleeping in afw_supervisor_wait (used at shutdown). */
 void afw_supervisor_wake(struct afw_segment_header *segment);
 
+/* How much an action restricts: allow 0, log 1, review 2, block 3 (an unknown action 3).
+ * When one call is judged under two names, the stricter decision stands (pure). */
+int afw_action_strictness(uint8_t action);
+
 /* Names for the audit and messages (pure). */
 const char *afw_surface_name(uint8_t surface);
 const char *afw_action_name(uint8_t action);
