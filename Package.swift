@@ -46,11 +46,18 @@ let package = Package(
         .executableTarget(name: "EmbedPoliciesTool"),
         .target(
             name: "AgentFirewallOS",
-            dependencies: ["CAgentFirewallOSShim"]
+            dependencies: ["CAgentFirewallOSShim", "CAgentFirewallSeccomp"]
         ),
         // What Swift cannot call directly: variadic syscall(), futex, and the few macros the
         // supervisor needs. Kept tiny; see the header for why each function exists.
         .target(name: "CAgentFirewallOSShim", path: "Sources/CAgentFirewallOSShim"),
+        // libseccomp for the supervisor's backstop filter (libseccomp-dev, see scripts/setup).
+        // Only AgentFirewallOS links it: the preload library must stay libc-only.
+        .target(
+            name: "CAgentFirewallSeccomp",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("seccomp")]
+        ),
         // The one header that fixes the shared-memory layout, shared by the shim and Swift.
         .target(name: "CAgentFirewallABI"),
         // Testable C logic of the shim: globs, CIDRs, the compiled-table evaluator, exec

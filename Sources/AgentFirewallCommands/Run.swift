@@ -11,11 +11,20 @@ struct Run: ParsableCommand {
             segment created, the preload library found, and COMMAND itself allowed by the policy's \
             exec rules.
 
+            COMMAND and every process it starts run under a seccomp filter (the backstop) that \
+            denies, with EPERM, system calls that reach files, memory or the kernel past the \
+            firewall: io_uring, ptrace, process_vm_readv/writev, bpf, perf_event_open, kexec, \
+            kernel modules, mount and friends, new user namespaces, setns, the kernel keyring, \
+            userfaultfd, and turning off address randomisation (README lists why for each). It \
+            also sets no_new_privs, so setuid programs (sudo) gain no privileges. \
+            --no-backstop starts COMMAND without it; where seccomp is unavailable, run exits 71 \
+            unless --no-backstop is given.
+
             Exit status: COMMAND's own, or 128+N when signal N killed it; 126 when the policy \
             blocks COMMAND itself (or it is not executable), 127 when it is not found; 64 for a \
             usage error; 70-79 when the firewall itself fails (78: the policy does not load, \
             72: the preload library is missing, 73: the audit file cannot be created, \
-            74: the audit file is incomplete).
+            71: the backstop or another OS facility failed, 74: the audit file is incomplete).
 
             Signals that a process sends to agentfirewall (SIGINT, SIGTERM, SIGHUP, SIGQUIT, \
             SIGUSR1, SIGUSR2) are passed on to COMMAND. A terminal's Ctrl-C reaches COMMAND \
@@ -50,6 +59,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Do not print an `agentfirewall: blocked ...` line on COMMAND's stderr for each blocked call.")
     var quiet = false
 
+    @Flag(help: "Start COMMAND without the seccomp backstop: io_uring, ptrace, mount, new user namespaces... then stay open to it.")
+    var noBackstop = false
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run, after `--`.", valueName: "command"))
     var command: [String] = []
 
@@ -76,7 +88,7 @@ struct Run: ParsableCommand {
         }
         let firewall = FirewallRun(FirewallRun.Configuration(
             policy: loaded, context: context, command: command, auditPath: audit, monitor: mode == .monitor,
-            quiet: quiet, approve: approve == .allow ? .allow : .deny))
+            quiet: quiet, approve: approve == .allow ? .allow : .deny, backstop: !noBackstop))
         do {
             throw ExitCode(try firewall.run())
         } catch let error as SupervisorError {

@@ -13,10 +13,13 @@ public struct FirewallRun {
         public var monitor: Bool
         public var quiet: Bool
         public var approve: ApproveMode
+        /// Whether COMMAND starts under the seccomp deny list (`SeccompDenyList`); off only
+        /// with --no-backstop.
+        public var backstop: Bool
 
         public init(
             policy: Policy, context: PolicyContext, command: [String], auditPath: String?, monitor: Bool, quiet: Bool,
-            approve: ApproveMode
+            approve: ApproveMode, backstop: Bool = true
         ) {
             self.policy = policy
             self.context = context
@@ -25,6 +28,7 @@ public struct FirewallRun {
             self.monitor = monitor
             self.quiet = quiet
             self.approve = approve
+            self.backstop = backstop
         }
     }
 
@@ -49,6 +53,12 @@ public struct FirewallRun {
         let launcher = try Launcher()
         let workingDirectory = configuration.context.workingDirectory
         let preloadLibrary = try PreloadLibrary.locate(workingDirectory: workingDirectory)
+        let backstop: SeccompFilter?
+        do {
+            backstop = configuration.backstop ? try SeccompDenyList.makeFilter() : nil
+        } catch {
+            throw SupervisorError(.system, "cannot build the seccomp backstop (\(error)); is libseccomp current? --no-backstop runs without it", cause: error)
+        }
         let audit = try configuration.auditPath.map { path throws(SupervisorError) in
             do {
                 return try AuditWriter(creatingAt: path)
@@ -94,13 +104,23 @@ public struct FirewallRun {
             inherited: CurrentProcess.environment(), preloadLibrary: preloadLibrary, segmentName: session.name)
         let agent: pid_t
         do {
-            agent = try launcher.start(program: program, arguments: configuration.command, environment: environment)
+            agent = try launcher.start(
+                program: program, arguments: configuration.command, environment: environment, backstop: backstop)
         } catch {
             session.markDead()
-            let report = server.finish()
-            StandardError.writeLine("agentfirewall: cannot start \(program): \(error)")
-            let status = error.errno == ENOENT ? FirewallRun.commandNotFoundStatus : FirewallRun.commandBlockedStatus
-            return try finishAudit(audit, session: session, report: report, exitStatus: status)
+            switch error {
+            case .backstop(let cause):
+                _ = server.finish()
+                throw SupervisorError(
+                    .system,
+                    "cannot install the seccomp backstop (\(cause)): this kernel or container does not allow seccomp filters; \(configuration.command[0]) was not started (--no-backstop runs it without the backstop)",
+                    cause: cause)
+            case .spawn(let cause):
+                let report = server.finish()
+                StandardError.writeLine("agentfirewall: cannot start \(program): \(cause)")
+                let status = cause.errno == ENOENT ? FirewallRun.commandNotFoundStatus : FirewallRun.commandBlockedStatus
+                return try finishAudit(audit, session: session, report: report, exitStatus: status)
+            }
         }
         let termination: ProcessTermination
         do {

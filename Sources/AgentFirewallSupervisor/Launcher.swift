@@ -32,11 +32,63 @@ public final class Launcher {
         }
     }
 
+    /// Why `start` failed.
+    public enum StartError: Error, Sendable {
+        /// The backstop filter could not be installed (or its thread not started); nothing ran.
+        case backstop(OSError)
+        /// posix_spawn failed (ENOENT, EACCES... from the exec).
+        case spawn(OSError)
+    }
+
     /// Starts the program. The child gets an empty signal mask (a mask survives exec, and
     /// ours would make the agent deaf to Ctrl-C) and SIGCHLD back at its default; other
     /// dispositions pass on as they reached us, as a shell passes them (so `nohup` and
     /// background jobs keep their ignored SIGHUP or SIGINT).
-    public func start(program: String, arguments: [String], environment: [[UInt8]]) throws(OSError) -> pid_t {
+    ///
+    /// With a `backstop`, the program starts under that seccomp filter. The filter is loaded
+    /// on a thread started for this one spawn, which ends right after: seccomp filters and
+    /// no_new_privs belong to a thread and pass to the processes it creates, so the agent
+    /// inherits them and the supervisor's other threads never carry them (the supervisor may
+    /// need what the agent may not, and it never runs a denied call by accident). A forked
+    /// helper would have to install the filter between fork and exec, where the forked copy of
+    /// a multi-threaded Swift process must not run Swift code (a lock held by another thread
+    /// at fork stays held forever); a thread needs no such care.
+    public func start(
+        program: String, arguments: [String], environment: [[UInt8]], backstop: SeccompFilter? = nil
+    ) throws(StartError) -> pid_t {
+        guard let backstop else {
+            do {
+                return try Launcher.spawn(program: program, arguments: arguments, environment: environment)
+            } catch {
+                throw .spawn(error)
+            }
+        }
+        final class Outcome: @unchecked Sendable {
+            var result: Result<pid_t, StartError> = .failure(.backstop(OSError(call: "pthread_create", errno: EAGAIN)))
+        }
+        let outcome = Outcome()
+        do throws(OSError) {
+            let thread = try OSThread {
+                do throws(OSError) {
+                    try backstop.loadOnCurrentThread()
+                } catch {
+                    outcome.result = .failure(.backstop(error))
+                    return
+                }
+                do throws(OSError) {
+                    outcome.result = .success(try Launcher.spawn(program: program, arguments: arguments, environment: environment))
+                } catch {
+                    outcome.result = .failure(.spawn(error))
+                }
+            }
+            thread.join()
+        } catch {
+            throw .backstop(error)
+        }
+        return try outcome.result.get()
+    }
+
+    private static func spawn(program: String, arguments: [String], environment: [[UInt8]]) throws(OSError) -> pid_t {
         try ProcessSpawn.spawn(
             path: program, arguments: arguments, environment: environment,
             signalMask: SignalSet(), defaultSignals: SignalSet([SIGCHLD]))

@@ -5,9 +5,9 @@ import Testing
 
 /// Runs a Launcher on a thread of its own: the Launcher blocks signals in the calling thread,
 /// which must not leak into the test runner's threads.
-func launch(_ arguments: [String], afterStart: @escaping @Sendable (pid_t) -> Void = { _ in }) throws
-    -> ProcessTermination
-{
+func launch(
+    _ arguments: [String], backstop: SeccompFilter? = nil, afterStart: @escaping @Sendable (pid_t) -> Void = { _ in }
+) throws -> ProcessTermination {
     final class Outcome: @unchecked Sendable {
         var result: Result<ProcessTermination, any Error> = .failure(CancellationError())
     }
@@ -16,7 +16,8 @@ func launch(_ arguments: [String], afterStart: @escaping @Sendable (pid_t) -> Vo
         outcome.result = Result {
             let launcher = try Launcher()
             let environment = CurrentProcess.environment()
-            let pid = try launcher.start(program: "/bin/sh", arguments: arguments, environment: environment)
+            let pid = try launcher.start(
+                program: "/bin/sh", arguments: arguments, environment: environment, backstop: backstop)
             afterStart(pid)
             return try launcher.waitForExit(of: pid)
         }
@@ -71,5 +72,23 @@ func launch(_ arguments: [String], afterStart: @escaping @Sendable (pid_t) -> Vo
         let termination = try launch(["sh", "-c", "exit 5"])
         #expect(termination == .exited(5))
         #expect(waitpid(other, nil, WNOHANG) == -1 && errno == ECHILD)
+    }
+
+    @Test func theBackstopFiltersTheAgentButNotTheSupervisor() throws {
+        // Seccomp 2 is filter mode; both it and no_new_privs are per thread and inherited.
+        let termination = try launch(
+            ["sh", "-c", "grep -q '^Seccomp:[[:space:]]*2$' /proc/self/status && grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/self/status"],
+            backstop: try SeccompDenyList.makeFilter())
+        #expect(termination == .exited(0))
+        // The filter was loaded on a thread of its own that has ended: this thread, like
+        // every other thread of the supervisor, is not filtered.
+        let status = try String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8)
+        #expect(status.contains("\nSeccomp:\t0\n"))
+        #expect(status.contains("\nNoNewPrivs:\t0\n"))
+    }
+
+    @Test func withoutABackstopTheAgentIsNotFiltered() throws {
+        let termination = try launch(["sh", "-c", "grep -q '^Seccomp:[[:space:]]*0$' /proc/self/status"])
+        #expect(termination == .exited(0))
     }
 }
