@@ -28,7 +28,8 @@ struct Run: ParsableCommand {
 
             Signals that a process sends to agentfirewall (SIGINT, SIGTERM, SIGHUP, SIGQUIT, \
             SIGUSR1, SIGUSR2) are passed on to COMMAND. A terminal's Ctrl-C reaches COMMAND \
-            directly, once.
+            directly, once. As a container's entrypoint (PID 1), run also reaps the orphans \
+            that COMMAND leaves behind.
             """
     )
 

@@ -64,7 +64,7 @@ public final class Launcher {
             }
         }
         final class Outcome: @unchecked Sendable {
-            var result: Result<pid_t, StartError> = .failure(.backstop(OSError(call: "pthread_create", errno: EAGAIN)))
+            var result: Result<pid_t, StartError>?
         }
         let outcome = Outcome()
         do throws(OSError) {
@@ -75,6 +75,8 @@ public final class Launcher {
                     outcome.result = .failure(.backstop(error))
                     return
                 }
+                // glibc's posix_spawn tries clone3 first; the filter answers ENOSYS, and glibc
+                // falls back to clone(CLONE_VM | CLONE_VFORK), which the filter allows.
                 do throws(OSError) {
                     outcome.result = .success(try Launcher.spawn(program: program, arguments: arguments, environment: environment))
                 } catch {
@@ -85,7 +87,8 @@ public final class Launcher {
         } catch {
             throw .backstop(error)
         }
-        return try outcome.result.get()
+        // join() makes the thread's write visible, and the thread sets a result on every path.
+        return try outcome.result!.get()
     }
 
     private static func spawn(program: String, arguments: [String], environment: [[UInt8]]) throws(OSError) -> pid_t {
