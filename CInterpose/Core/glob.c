@@ -104,6 +104,15 @@ static const char *parse_token(const char *pattern, size_t offset, int mode, str
     return NULL;
 }
 
+/* Bytes that may start or end something other than a plain literal token: any other byte
+ * is a literal matching only itself. ']' outside a class is a literal too, but treating it
+ * as special only makes the literal-ends check weaker, never wrong, and sends it through
+ * parse_token in validation. */
+static bool may_be_special(char c)
+{
+    return c == '*' || c == '?' || c == '[' || c == ']' || c == '\\';
+}
+
 /* Walks the whole pattern once; the matcher relies on a pattern that passed this. */
 static const char *check_pattern(const char *pattern, int mode, size_t *error_offset)
 {
@@ -119,6 +128,13 @@ static const char *check_pattern(const char *pattern, int mode, size_t *error_of
     }
     unsigned double_stars = 0;
     for (size_t offset = 0; offset < length;) {
+        /* A plain byte is a literal token that cannot be malformed: every process that
+         * loads the shim validates every glob of the table, so this loop is on the path of
+         * each exec. */
+        if (!may_be_special(pattern[offset])) {
+            offset++;
+            continue;
+        }
         struct token token;
         const char *error = parse_token(pattern, offset, mode, &token);
         if (error != NULL) {
@@ -348,15 +364,53 @@ static bool literal_runs_occur(const char *pattern, size_t length, const char *s
     }
 }
 
+static bool same_byte(char a, char b, bool fold)
+{
+    return fold ? fold_case((unsigned char)a) == fold_case((unsigned char)b) : a == b;
+}
+
+/* The first check of every match, before the pattern is even parsed: the bytes before the
+ * first special byte must start the subject and those after the last must end it. A hook
+ * asks about ~100 path globs per open and nearly all of them fail here, most at the first
+ * byte compared ("/root/.ssh/id_*" against "/work/...", "**" + "/*.key" against ".../f1.txt"),
+ * which is what keeps an open cheap. It only ever answers "cannot match": a malformed
+ * pattern (which matches nothing) may pass it, and the full check after it decides. */
+static bool literal_ends_fit(const char *pattern, size_t length, const char *subject, size_t subject_length,
+                             bool fold)
+{
+    size_t head = 0;
+    for (; head < length && !may_be_special(pattern[head]); head++)
+        if (head >= subject_length || !same_byte(pattern[head], subject[head], fold))
+            return false;
+    if (head == length)
+        return head == subject_length;
+    /* pattern[head] is special, so this walk stops after it; the head and the tail cover
+     * different subject bytes, as a star or class lies between them. */
+    for (size_t tail = 1; !may_be_special(pattern[length - tail]); tail++) {
+        size_t at = length - tail;
+        /* The '/' of "**" + "/" may match nothing ("**" + "/.env" matches ".env"); after a
+         * single '*' it is required, but not requiring it only weakens the check. */
+        if (pattern[at] == '/' && pattern[at - 1] == '*')
+            break;
+        if (tail > subject_length - head || !same_byte(pattern[at], subject[subject_length - tail], fold))
+            return false;
+    }
+    return true;
+}
+
 bool afw_glob_match(const char *pattern, const char *subject, int mode)
 {
-    size_t ignored;
-    /* A malformed pattern matches nothing; tables are validated before they are used, so
-     * this only guards callers that skipped validation. */
-    if (subject == NULL || check_pattern(pattern, mode, &ignored) != NULL)
+    if (pattern == NULL || subject == NULL)
         return false;
     size_t length = strlen(pattern);
     size_t subject_length = strlen(subject);
+    if (!literal_ends_fit(pattern, length, subject, subject_length, mode == AFW_GLOB_HOST))
+        return false;
+    size_t ignored;
+    /* A malformed pattern matches nothing; tables are validated before they are used, so
+     * this only guards callers that skipped validation. */
+    if (check_pattern(pattern, mode, &ignored) != NULL)
+        return false;
     if (!literal_runs_occur(pattern, length, subject, subject_length, mode))
         return false;
     size_t words = length / 64 + 1;

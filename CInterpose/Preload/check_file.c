@@ -80,7 +80,8 @@ static int decide_open(const char *op, int dirfd, const char *path, int flags, u
     bool follow_last = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
     char raw[PATH_MAX];
     memcpy(raw, resolved, strlen(resolved) + 1);
-    if (afw_path_resolve(raw, follow_last, resolved, sizeof resolved) != AFW_OK) {
+    if (afw_path_resolve_plain(raw, follow_last, resolved, sizeof resolved) != AFW_OK &&
+        afw_path_resolve(raw, follow_last, resolved, sizeof resolved) != AFW_OK) {
         /* Unresolvable (a component is not a directory, no permission to search it): the
          * kernel will fail the call the same way; judge it by the name it was given. */
         memcpy(resolved, requested, strlen(requested) + 1);

@@ -255,6 +255,48 @@ private func validationError(_ pattern: String, _ mode: GlobMode = .path) -> (me
         return regex
     }
 
+    // Most globs are rejected by their literal head and tail before the automaton runs.
+    // Subjects that agree with a pattern's ends except for one byte, one byte short or one
+    // byte more probe exactly that check, against the regular expression.
+    private static let literalEndGlobs = [
+        "**/.env", "**/.env.*", "**/.envrc", "/root/.ssh/id_*[!b]", "/root/.aws/credentials", "/root/.config/gcloud/**",
+        "/etc/shadow-", "**/*.key.pem", "**/*_key.pem", "/a/**/b", "x**/y", "**/s/**/*.json", "/tmp/?", "\\*x", "a\\?",
+        "/a/[bc]/d", "*", "**", "a", "/a/**", "/**/x",
+    ]
+    private static let literalEndSubjects = [
+        "/w/.env", ".env", "/w/.env.local", "/w/x.env", "/w/.envrc", "/root/.ssh/id_rsa", "/root/.ssh/id_rsa.pub",
+        "/root/.aws/credentials", "/root/.config/gcloud/a/b", "/etc/shadow-", "/etc/shadow", "/k/a.key.pem", "/k/a_key.pem",
+        "/a/b", "/a/x/b", "xy", "x/y", "/s/t/u.json", "/tmp/a", "*x", "a?", "/a/b/d", "/a/c/d", "a", "/x", "/a",
+    ]
+
+    @Test func literalEndsNeverChangeAnAnswer() throws {
+        var subjects: Set<String> = []
+        for subject in Self.literalEndSubjects {
+            let bytes = Array(subject.utf8)
+            subjects.insert(subject)
+            subjects.insert(String(decoding: bytes.dropFirst(), as: UTF8.self))
+            subjects.insert(String(decoding: bytes.dropLast(), as: UTF8.self))
+            subjects.insert("q" + subject)
+            subjects.insert(subject + "q")
+            for index in [0, bytes.count / 2, bytes.count - 1] where index < bytes.count {
+                var changed = bytes
+                changed[index] = changed[index] == UInt8(ascii: "z") ? UInt8(ascii: "y") : UInt8(ascii: "z")
+                subjects.insert(String(decoding: changed, as: UTF8.self))
+            }
+        }
+        for pattern in Self.literalEndGlobs {
+            let regex = try Regex(pathRegex(pattern))
+            var matched = 0
+            for subject in subjects {
+                let expected = (try? regex.wholeMatch(in: subject)) != nil
+                #expect(matches(pattern, subject) == expected, "\(pattern) \(subject)")
+                matched += expected ? 1 : 0
+            }
+            // Each pattern matches some subject: the comparison is not between two rejections.
+            #expect(matched > 0, "\(pattern)")
+        }
+    }
+
     @Test func pathAgreesWithARegularExpression() throws {
         var generator = SplitMix64(seed: 0x9A7B)
         for _ in 0..<5000 {
