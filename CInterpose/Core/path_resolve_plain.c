@@ -18,6 +18,12 @@
 
 #include "afw_core.h"
 
+/* Set once an openat2 has opened something in this process. A seccomp filter (a container
+ * runtime's profile) may fail every openat2 with any errno it likes, ENOENT included, and a
+ * filter cannot see the path: so an ENOENT means "missing" only in a process where the call
+ * has been seen to work. Filters are inherited and never removed, so a fork keeps the flag. */
+static int openat2_seen_working;
+
 int afw_path_resolve_plain(const char *absolute, bool follow_last, char *out, size_t out_size) {
     if (absolute == NULL || absolute[0] != '/') {
         return AFW_E_INVALID;
@@ -28,17 +34,19 @@ int afw_path_resolve_plain(const char *absolute, bool follow_last, char *out, si
     };
     int saved_errno = errno;
     long fd = syscall(SYS_openat2, AT_FDCWD, absolute, &how, sizeof how);
+    int open_errno = errno;
+    errno = saved_errno;
     if (fd >= 0) {
         close((int)fd);
-    } else if (errno != ENOENT) {
-        /* ELOOP (a symlink), ENOSYS (a kernel before 5.6), a seccomp filter's EPERM,
-         * ENOTDIR...: afw_path_resolve decides those. */
-        errno = saved_errno;
-        return AFW_E_SYS;
+        __atomic_store_n(&openat2_seen_working, 1, __ATOMIC_RELAXED);
+        return afw_path_lexical("/", absolute, out, out_size);
     }
     /* ENOENT: the walk reached a missing name without meeting a symlink, so the longest
-     * existing prefix, which afw_path_resolve resolves before appending the rest, is
-     * itself free of symlinks. */
-    errno = saved_errno;
-    return afw_path_lexical("/", absolute, out, out_size);
+     * existing prefix, which afw_path_resolve resolves before appending the rest, is itself
+     * free of symlinks. Anything else (ELOOP at a symlink, ENOSYS before Linux 5.6, a
+     * filter's EPERM, ENOTDIR...) is afw_path_resolve's to answer. */
+    if (open_errno == ENOENT && __atomic_load_n(&openat2_seen_working, __ATOMIC_RELAXED)) {
+        return afw_path_lexical("/", absolute, out, out_size);
+    }
+    return AFW_E_SYS;
 }
