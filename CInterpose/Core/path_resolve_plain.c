@@ -24,8 +24,8 @@
  * has been seen to work. Filters are inherited and never removed, so a fork keeps the flag. */
 static int openat2_seen_working;
 
-int afw_path_resolve_plain(const char *absolute, bool follow_last, char *out, size_t out_size) {
-    if (absolute == NULL || absolute[0] != '/') {
+int afw_path_resolve_plain(const char *absolute, bool follow_last, char *out, size_t out_size, bool *exists) {
+    if (absolute == NULL || absolute[0] != '/' || exists == NULL) {
         return AFW_E_INVALID;
     }
     struct open_how how = {
@@ -39,6 +39,7 @@ int afw_path_resolve_plain(const char *absolute, bool follow_last, char *out, si
     if (fd >= 0) {
         close((int)fd);
         __atomic_store_n(&openat2_seen_working, 1, __ATOMIC_RELAXED);
+        *exists = true;
         return afw_path_lexical("/", absolute, out, out_size);
     }
     /* ENOENT: the walk reached a missing name without meeting a symlink, so the longest
@@ -46,6 +47,7 @@ int afw_path_resolve_plain(const char *absolute, bool follow_last, char *out, si
      * free of symlinks. Anything else (ELOOP at a symlink, ENOSYS before Linux 5.6, a
      * filter's EPERM, ENOTDIR...) is afw_path_resolve's to answer. */
     if (open_errno == ENOENT && __atomic_load_n(&openat2_seen_working, __ATOMIC_RELAXED)) {
+        *exists = false;
         return afw_path_lexical("/", absolute, out, out_size);
     }
     return AFW_E_SYS;

@@ -12,7 +12,22 @@
 
 #include "shim.h"
 
-static uint8_t access_for_flags(const char *resolved, int flags) {
+/* Whether the named file exists, when resolving the path already found out (one syscall
+ * less on every O_CREAT open), or that access() must be asked. */
+enum presence {
+    PRESENCE_ASK,
+    PRESENCE_EXISTS,
+    PRESENCE_MISSING,
+};
+
+static bool missing(const char *resolved, enum presence presence) {
+    if (presence != PRESENCE_ASK) {
+        return presence == PRESENCE_MISSING;
+    }
+    return access(resolved, F_OK) != 0 && errno == ENOENT;
+}
+
+static uint8_t access_for_flags(const char *resolved, enum presence presence, int flags) {
     uint8_t wanted;
     switch (flags & O_ACCMODE) {
     case O_RDONLY:
@@ -31,7 +46,7 @@ static uint8_t access_for_flags(const char *resolved, int flags) {
     }
     if ((flags & O_TMPFILE) == O_TMPFILE) {
         wanted |= AFW_ACCESS_CREATE | AFW_ACCESS_WRITE;
-    } else if ((flags & O_CREAT) && access(resolved, F_OK) != 0 && errno == ENOENT) {
+    } else if ((flags & O_CREAT) && missing(resolved, presence)) {
         wanted |= AFW_ACCESS_CREATE | AFW_ACCESS_WRITE;
     }
     return wanted;
@@ -80,15 +95,22 @@ static int decide_open(const char *op, int dirfd, const char *path, int flags, u
     bool follow_last = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
     char raw[PATH_MAX];
     memcpy(raw, resolved, strlen(resolved) + 1);
-    if (afw_path_resolve_plain(raw, follow_last, resolved, sizeof resolved) != AFW_OK &&
-        afw_path_resolve(raw, follow_last, resolved, sizeof resolved) != AFW_OK) {
+    enum presence presence = PRESENCE_ASK;
+    bool exists;
+    if (afw_path_resolve_plain(raw, follow_last, resolved, sizeof resolved, &exists) == AFW_OK) {
+        /* access() follows a final symlink, which a NOFOLLOW open found and did not follow:
+         * then only access() can say whether its target exists. */
+        if (follow_last || !exists) {
+            presence = exists ? PRESENCE_EXISTS : PRESENCE_MISSING;
+        }
+    } else if (afw_path_resolve(raw, follow_last, resolved, sizeof resolved) != AFW_OK) {
         /* Unresolvable (a component is not a directory, no permission to search it): the
          * kernel will fail the call the same way; judge it by the name it was given. */
         memcpy(resolved, requested, strlen(requested) + 1);
     }
     struct afw_event_view event = {
         .surface = AFW_SURFACE_FILE,
-        .access = access_for_flags(resolved, flags),
+        .access = access_for_flags(resolved, presence, flags),
         .path = resolved,
         .requested_path = strcmp(requested, resolved) != 0 ? requested : NULL,
     };

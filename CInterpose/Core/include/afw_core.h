@@ -163,9 +163,10 @@ int afw_path_absolute(int dirfd, const char *path, char *out, size_t out_size);
 int afw_path_resolve(const char *absolute, bool follow_last, char *out, size_t out_size);
 /* afw_path_resolve's answer in two syscalls (openat2 with RESOLVE_NO_SYMLINKS, close) for
  * a path on which the kernel meets no symlink before the file or its first missing name:
- * then that answer is the path's lexical form. AFW_E_SYS (errno unchanged) when the kernel
- * meets a symlink or cannot say: call afw_path_resolve then. */
-int afw_path_resolve_plain(const char *absolute, bool follow_last, char *out, size_t out_size);
+ * then that answer is the path's lexical form, and *exists says whether the file (with
+ * follow_last false: possibly a symlink itself) exists. AFW_E_SYS (errno unchanged) when
+ * the kernel meets a symlink or cannot say: call afw_path_resolve then. */
+int afw_path_resolve_plain(const char *absolute, bool follow_last, char *out, size_t out_size, bool *exists);
 
 /* ---------------------------------------------------------------------------------------
  * Shared segment and rings. Syscalls: futex, kill(pid, 0) for liveness.
