@@ -51,11 +51,17 @@ func launch(
     @Test func aSignalSentToTheSupervisorIsForwardedToTheAgent() throws {
         let directory = TemporaryDirectory()
         let ready = directory.file("ready")
-        let script = "trap 'exit 7' USR1; : > '\(ready)'; while :; do sleep 0.05; done"
+        // A FIFO: the shell says "trap set" by writing to it, and the test waits for that
+        // write with poll(), not on a timer. The shell then waits on a child that the trap kills.
+        #expect(mkfifo(ready, 0o600) == 0)
+        let reader = open(ready, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        let script = "trap 'kill $!; exit 7' USR1; echo ready > '\(ready)'; sleep 3600 & wait"
         let termination = try launch(["sh", "-c", script]) { _ in
-            // Wait until the trap is set, then signal the launcher's own thread as a process
-            // would with kill() (tgkill: si_code SI_TKILL <= 0, so it is forwarded).
-            while !FileManager.default.fileExists(atPath: ready) { usleep(1000) }
+            // Then signal the launcher's own thread as a process would with kill() (tgkill:
+            // si_code SI_TKILL <= 0, so it is forwarded).
+            var descriptor = pollfd(fd: reader, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&descriptor, 1, 60_000) == 1)
             pthread_kill(pthread_self(), SIGUSR1)
         }
         #expect(termination == .exited(7))
