@@ -45,8 +45,12 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
      * when a symlink gives it another one, by the file it resolves to; the stricter of the
      * two decisions stands (so a rule on "nc" still matches nc -> /etc/alternatives/nc). */
     char resolved[PATH_MAX];
-    if (by_name && afw_path_resolve(absolute, true, resolved, sizeof resolved) == AFW_OK &&
-        strcmp(resolved, absolute) != 0) {
+    bool exists;
+    /* The plain resolver answers in two syscalls when no symlink is met; only a path that
+     * goes through one pays for the full resolution. */
+    bool resolved_ok = by_name && (afw_path_resolve_plain(absolute, true, resolved, sizeof resolved, &exists) == AFW_OK ||
+                                   afw_path_resolve(absolute, true, resolved, sizeof resolved) == AFW_OK);
+    if (resolved_ok && strcmp(resolved, absolute) != 0) {
         const struct afw_shim_state *state = afw_shim_state();
         struct afw_event_view through_link = event;
         through_link.program = resolved;
