@@ -167,6 +167,10 @@ struct subjects {
     const char *path;           /* FILE rules: the resolved path, or the program for exec */
     const char *requested_path; /* FILE rules: the path as asked for, when it differs */
     const struct afw_exec_subjects *exec;
+    /* PROGRAM globs see only the exec's real program (programs[0]): argv[0] and the words
+     * after a wrapper are the caller's to choose (`exec -a git /tmp/evil`), so they may
+     * restrict a call but never allow it. */
+    bool real_program_only;
 };
 
 enum rule_outcome { RULE_MISSES, RULE_MATCHES, RULE_BROKEN };
@@ -177,10 +181,11 @@ static const char *basename_of(const char *path)
     return slash != NULL ? slash + 1 : path;
 }
 
-static bool program_matches(const char *glob, const struct afw_exec_subjects *exec)
+static bool program_matches(const char *glob, const struct afw_exec_subjects *exec, bool real_program_only)
 {
     bool full_path = strchr(glob, '/') != NULL;
-    for (uint32_t i = 0; i < exec->program_count; i++) {
+    uint32_t count = real_program_only && exec->program_count > 0 ? 1 : exec->program_count;
+    for (uint32_t i = 0; i < count; i++) {
         const char *program = full_path ? exec->programs[i] : basename_of(exec->programs[i]);
         if (afw_glob_match(glob, program, AFW_GLOB_TEXT))
             return true;
@@ -206,7 +211,7 @@ static bool matcher_matches(const struct afw_table_matcher *matcher, const char 
     case AFW_MATCH_COMMAND:
         return subjects->exec != NULL && command_matches(glob, subjects->exec);
     case AFW_MATCH_PROGRAM:
-        return subjects->exec != NULL && program_matches(glob, subjects->exec);
+        return subjects->exec != NULL && program_matches(glob, subjects->exec, subjects->real_program_only);
     case AFW_MATCH_HOST:
         /* An address the process never resolved has no name: a host rule cannot speak for it. */
         return event->host != NULL && event->host[0] != '\0' && afw_glob_match(glob, event->host, AFW_GLOB_HOST);
@@ -231,8 +236,10 @@ static enum rule_outcome rule_matches(const struct table_layout *layout, const s
      * allow rule for templates if allow rules looked at the link's name. So only rules that
      * restrict (block, review) see the requested path; every rule sees the resolved one. */
     struct subjects restricted = *subjects;
-    if (rule->action == AFW_ACTION_ALLOW || rule->action == AFW_ACTION_LOG)
+    if (rule->action == AFW_ACTION_ALLOW || rule->action == AFW_ACTION_LOG) {
         restricted.requested_path = NULL;
+        restricted.real_program_only = subjects->event->program != NULL && subjects->event->program[0] != '\0';
+    }
     subjects = &restricted;
     uint32_t keys_named = 0;
     uint32_t keys_matched = 0;

@@ -41,9 +41,10 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
         .argv = (const char *const *)argv,
         .argc = count_arguments(argv),
     };
-    /* `ln -s /usr/bin/nc ok; ./ok` must still be nc: the program is judged by its name and,
-     * when a symlink gives it another one, by the file it resolves to; the stricter of the
-     * two decisions stands (so a rule on "nc" still matches nc -> /etc/alternatives/nc). */
+    /* `ln -s /usr/bin/nc ok; ./ok` must still be nc: when a symlink renames the program, a
+     * rule that blocks or reviews the file it resolves to stands over the name's decision.
+     * Only a matching rule counts there, not a surface default: /usr/bin/cc resolves to
+     * x86_64-linux-gnu-gcc-12, which an allowlist of "cc" does not name and should not have to. */
     char resolved[PATH_MAX];
     bool exists;
     /* The plain resolver answers in two syscalls when no symlink is met; only a path that
@@ -56,7 +57,8 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
         through_link.program = resolved;
         struct afw_decision named = afw_table_decide(state->table, state->table_size, &event);
         struct afw_decision linked = afw_table_decide(state->table, state->table_size, &through_link);
-        if (afw_action_strictness(linked.action) > afw_action_strictness(named.action)) {
+        if (linked.rule_index != AFW_RULE_DEFAULT &&
+            afw_action_strictness(linked.action) > afw_action_strictness(named.action)) {
             return afw_decide(op, &through_link, started_ns);
         }
     }

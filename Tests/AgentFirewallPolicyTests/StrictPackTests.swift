@@ -47,6 +47,14 @@ import Testing
         }
     }
 
+    /// argv[0] is the caller's to choose: `exec -a git /tmp/payload` is still /tmp/payload.
+    @Test func aSpoofedArgvZeroDoesNotPassTheAllowlist() {
+        let spoofed = Event.exec(program: "/tmp/payload", argv: ["git", "status"])
+        #expect(engine.decide(spoofed).action == .block)
+        let wrapped = Event.exec(program: "/tmp/payload", argv: ["env", "git", "status"])
+        #expect(engine.decide(wrapped).action == .block)
+    }
+
     @Test func destructiveCommandsOfAllowedToolsAreStillBlocked() {
         #expect(engine.decide(exec("rm -rf /")).ruleID == "exec.destructive-rm")
         #expect(engine.decide(shell("rm -rf ~")).ruleID == "exec.destructive-rm")

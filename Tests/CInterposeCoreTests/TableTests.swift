@@ -131,6 +131,20 @@ private let packLike = TableFixture(
         #expect(outcome(decide(table, events.file("/w/.env.example"))) == .rule(0, AFW_ACTION_ALLOW))
     }
 
+    @Test func allowRulesJudgeTheRealProgramNotArgvZero() {
+        var fixture = TableFixture(rules: [
+            .init(id: "block.nc", surface: AFW_SURFACE_EXEC, action: AFW_ACTION_BLOCK, matchers: [.program("nc")]),
+            .init(id: "allow.git", surface: AFW_SURFACE_EXEC, action: AFW_ACTION_ALLOW, matchers: [.program("git")]),
+        ])
+        fixture.execDefault = AFW_ACTION_BLOCK
+        let table = fixture.bytes()
+        #expect(outcome(decide(table, events.exec("/usr/bin/git", ["git", "status"]))) == .rule(1, AFW_ACTION_ALLOW))
+        // Spoofed argv[0]: allowed by name only if the real program is git.
+        #expect(outcome(decide(table, events.exec("/tmp/evil", ["git", "status"]))) == .byDefault(AFW_ACTION_BLOCK))
+        // A restricting rule still sees every subject: argv[0] and what a wrapper runs.
+        #expect(outcome(decide(table, events.exec("/usr/bin/env", ["env", "nc", "-l"]))) == .rule(0, AFW_ACTION_BLOCK))
+    }
+
     @Test func firstMatchingRuleWins() {
         let table = TableFixture(rules: [
             .init(id: "allow.one", surface: AFW_SURFACE_FILE, action: AFW_ACTION_ALLOW, matchers: [.path("/a/one")]),
