@@ -102,6 +102,26 @@ import Testing
         #expect(viaLoader.stderr.contains(blockLinePrefix))
     }
 
+    /// A binary copied into an anonymous memory file exists in no directory; the default pack
+    /// refuses to run it, through execve of /proc/self/fd/N and through fexecve alike.
+    @Test(arguments: ["os.execv(f'/proc/self/fd/{fd}', ['echo', 'ran'])", "os.execve(fd, ['echo', 'ran'], {})"])
+    func memfdExecIsBlockedByTheDefaultPack(call: String) throws {
+        let workspace = try Workspace()
+        workspace.write("policy.yaml", "version: 1\nextends: default\n")
+        let script = """
+            import os
+            fd = os.memfd_create('payload', 0)
+            os.write(fd, open('/bin/echo', 'rb').read())
+            try:
+                \(call)
+            except OSError as error:
+                print('errno', error.errno)
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == "errno 13\n")
+        #expect(outcome.stderr.contains("(rule exec.memfd)"))
+    }
+
     @Test func theCommandItselfIsDecidedBeforeItStarts() throws {
         let workspace = try Workspace()
         let outcome = try workspace.firewall(["forbidden-tool"])
