@@ -70,6 +70,9 @@ public enum SeccompDenyList {
             syscalls: ["keyctl", "add_key", "request_key"], errno: EPERM, match: nil,
             reason: "the kernel keyring holds credentials (Kerberos tickets, encryption keys) that no file path guards"),
         Rule(
+            syscalls: ["open_by_handle_at"], errno: EPERM, match: nil,
+            reason: "opens a file from a handle (name_to_handle_at) instead of a path: no path for the shim or a path rule to judge, and a root agent reads .env this way"),
+        Rule(
             syscalls: ["userfaultfd"], errno: EPERM, match: nil,
             reason: "stalls the kernel in the middle of a copy from the caller's memory: the tool that makes check-then-use races reliable"),
         Rule(

@@ -21,7 +21,7 @@ struct SeccompDenyListTests {
             "io_uring_setup", "io_uring_enter", "io_uring_register", "ptrace", "process_vm_readv", "process_vm_writev",
             "bpf", "perf_event_open", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
             "mount", "umount2", "pivot_root", "move_mount", "open_tree", "fsopen", "fsmount", "unshare", "clone",
-            "clone3", "keyctl", "add_key", "request_key", "userfaultfd", "personality",
+            "clone3", "keyctl", "add_key", "request_key", "userfaultfd", "personality", "open_by_handle_at",
         ] {
             #expect(calls.contains(call), "\(call) is not denied")
         }
