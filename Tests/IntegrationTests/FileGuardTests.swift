@@ -79,9 +79,25 @@ import Testing
 
     @Test func procSelfPathsAreResolved() throws {
         let workspace = try Workspace()
-        let outcome = try workspace.firewall(["cat", "/proc/self/cwd/.env"])
-        #expect(outcome.status == 1)
-        #expect(!outcome.stdout.contains("sk-test-secret"))
+        for path in ["/proc/self/cwd/.env", "/proc/self/root" + workspace.file(".env")] {
+            let outcome = try workspace.firewall(["cat", path])
+            #expect(outcome.status == 1)
+            #expect(!outcome.stdout.contains("sk-test-secret"))
+        }
+    }
+
+    /// Python's ctypes reaches libc's syscall() directly, with no open() wrapper in between.
+    @Test(.enabled(if: isX86_64, "257 is x86_64's openat"))
+    func ctypesRawSyscallIsCovered() throws {
+        let workspace = try Workspace()
+        let script = """
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = libc.syscall(257, -100, b'.env', 0, 0)
+            print('errno', ctypes.get_errno()) if fd < 0 else print('opened')
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == "errno 13\n")
     }
 
     @Test func allowedReadsSucceedOnTheFastPath() throws {

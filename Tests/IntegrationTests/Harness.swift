@@ -274,3 +274,10 @@ final class LoopbackListener {
 
     deinit { close(fd) }
 }
+
+/// Raw system-call numbers in the tests' scripts are x86_64's.
+#if arch(x86_64)
+let isX86_64 = true
+#else
+let isX86_64 = false
+#endif

@@ -179,9 +179,3 @@ import Testing
         #expect(outcome.stdout.isEmpty)
     }
 }
-
-#if arch(x86_64)
-private let isX86_64 = true
-#else
-private let isX86_64 = false
-#endif
