@@ -22,22 +22,27 @@ import Testing
     @Test(.enabled(if: getuid() == 0, namespaceSkipReason))
     func anOrphanedGrandchildIsReapedAndNoZombieIsLeft() throws {
         let workspace = try Workspace()
-        // The agent starts a shell that leaves `sleep` behind and exits: sleep is re-parented
-        // to PID 1 (the firewall). When it ends, only PID 1 can reap it; until then its /proc
-        // entry stays, in state Z.
+        // The agent starts a shell that leaves `cat` behind and exits: cat is re-parented to
+        // PID 1 (the firewall). cat ends when the agent writes to the FIFO it waits on; then
+        // only PID 1 can reap it, and until then its /proc entry stays, in state Z.
         let script = """
-            import os, subprocess, sys, time
+            import os, select, subprocess, sys, time
             def state_and_parent(pid):
                 with open(f"/proc/{pid}/stat") as stat:
                     fields = stat.read().rsplit(")", 1)[1].split()
                 return fields[0], int(fields[1])
-            orphan = int(subprocess.run(["sh", "-c", "sleep 0.3 >/dev/null 2>&1 & echo $!"],
+            os.mkfifo("release")
+            orphan = int(subprocess.run(["sh", "-c", "cat release >/dev/null 2>&1 & echo $!"],
                                         capture_output=True, text=True).stdout)
             print("firewall-is-pid-1", open("/proc/1/cmdline").read().split("\\0")[1] == "run")
             print("orphan-parent", state_and_parent(orphan)[1])
+            exited = os.pidfd_open(orphan)
+            os.close(os.open("release", os.O_WRONLY))
+            select.select([exited], [], [], 30)
+            # Exited; PID 1 reaps it on SIGCHLD, within moments: yield until the entry goes.
             deadline = time.monotonic() + 30
             while os.path.exists(f"/proc/{orphan}") and time.monotonic() < deadline:
-                time.sleep(0.05)
+                os.sched_yield()
             print("orphan-reaped", not os.path.exists(f"/proc/{orphan}"))
             zombies = []
             for entry in os.listdir("/proc"):
@@ -61,17 +66,7 @@ import Testing
     @Test(.enabled(if: getuid() == 0, namespaceSkipReason))
     func sigtermToPID1ReachesTheAgentAndItsExitStatusIsTheContainers() throws {
         let workspace = try Workspace()
-        let script = """
-            import signal, sys
-            def stop(number, frame):
-                open('got-signal', 'w').write(str(number))
-                sys.exit(5)
-            signal.signal(signal.SIGTERM, stop)
-            open('ready', 'w').close()
-            while True:
-                signal.pause()
-            """
-        let outcome = try asPID1(workspace, ["python3", "-c", script]) { unshare in
+        let outcome = try asPID1(workspace, ["python3", "-c", Workspace.exitFiveOnSIGTERM]) { unshare in
             // What `docker stop` does: SIGTERM to the container's PID 1, from outside its
             // namespace. unshare's only child is that PID 1.
             guard workspace.waitFor("ready"), let pid1 = ContainerTests.children(of: unshare).first else { return }

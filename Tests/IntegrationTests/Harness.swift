@@ -139,6 +139,19 @@ final class Workspace {
 
         """
 
+    /// An agent that writes `ready`, waits for SIGTERM, writes the signal's number to
+    /// `got-signal` and exits 5: proof that a signal reached it and its status came back.
+    static let exitFiveOnSIGTERM = """
+        import signal, sys
+        def stop(number, frame):
+            open('got-signal', 'w').write(str(number))
+            sys.exit(5)
+        signal.signal(signal.SIGTERM, stop)
+        open('ready', 'w').close()
+        while True:
+            signal.pause()
+        """
+
     init() throws {
         var template = Array((NSTemporaryDirectory() + "agentfirewall-it.XXXXXX").utf8CString)
         guard let created = mkdtemp(&template) else { throw POSIXError(.EIO) }

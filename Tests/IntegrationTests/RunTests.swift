@@ -12,17 +12,7 @@ import Testing
 
     @Test func signalsSentToTheFirewallReachTheAgent() throws {
         let workspace = try Workspace()
-        let script = """
-            import signal, sys
-            def stop(number, frame):
-                open('got-signal', 'w').write(str(number))
-                sys.exit(5)
-            signal.signal(signal.SIGTERM, stop)
-            open('ready', 'w').close()
-            while True:
-                signal.pause()
-            """
-        let outcome = try workspace.firewall(["python3", "-c", script]) { firewall in
+        let outcome = try workspace.firewall(["python3", "-c", Workspace.exitFiveOnSIGTERM]) { firewall in
             if workspace.waitFor("ready") { kill(firewall, SIGTERM) }
         }
         #expect(outcome.status == 5)
