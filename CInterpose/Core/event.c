@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define HEAD_SIZE sizeof(struct afw_event_head)
-#define KNOWN_EVENT_FLAGS (AFW_EVENT_TRUNCATED | AFW_EVENT_MONITOR)
+#define KNOWN_EVENT_FLAGS (AFW_EVENT_TRUNCATED | AFW_EVENT_MONITOR | AFW_EVENT_STATIC_BINARY)
 #define KNOWN_ACCESS (AFW_ACCESS_READ | AFW_ACCESS_WRITE | AFW_ACCESS_CREATE | AFW_ACCESS_EXEC)
 /* Strings every record of a surface carries before argv: exe and the surface's subject. */
 #define MAX_FIXED_STRINGS 3

@@ -4,6 +4,7 @@
  * "nc" still matches /usr/bin/nc -> /etc/alternatives/nc) and its argv, which the table
  * unwraps (sh -c, env, nohup, ...).
  */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,6 +26,34 @@ static uint32_t count_arguments(char *const argv[]) {
     return count;
 }
 
+/* True when path is an ELF file without a PT_INTERP program header: nothing will load the
+ * shim into it (static binaries, most Go programs). Three reads of the file; an exec costs
+ * far more. Anything unreadable or not ELF (a script) is not static: its interpreter is. */
+static bool is_static_binary(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    bool is_static = false;
+    Elf64_Ehdr header;
+    if (pread(fd, &header, sizeof header, 0) == (ssize_t)sizeof header &&
+        memcmp(header.e_ident, ELFMAG, SELFMAG) == 0 && header.e_ident[EI_CLASS] == ELFCLASS64 &&
+        header.e_phentsize == sizeof(Elf64_Phdr) && header.e_phnum > 0 && header.e_phnum < 256) {
+        is_static = true;
+        for (uint16_t i = 0; i < header.e_phnum; i++) {
+            Elf64_Phdr program_header;
+            off_t offset = (off_t)(header.e_phoff + (uint64_t)i * sizeof program_header);
+            if (pread(fd, &program_header, sizeof program_header, offset) != (ssize_t)sizeof program_header ||
+                program_header.p_type == PT_INTERP) {
+                is_static = false;
+                break;
+            }
+        }
+    }
+    close(fd);
+    return is_static;
+}
+
 /* by_name: the program was named by a path. A program that is not there fails with ENOENT
  * in the kernel; Python's subprocess, for one, tries every PATH entry in turn, and judging
  * each miss would print a block line for files that do not exist. A descriptor's program
@@ -40,6 +69,7 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
         .program = absolute,
         .argv = (const char *const *)argv,
         .argc = count_arguments(argv),
+        .event_flags = is_static_binary(absolute) ? AFW_EVENT_STATIC_BINARY : 0,
     };
     /* `ln -s /usr/bin/nc ok; ./ok` must still be nc: when a symlink renames the program, a
      * rule that blocks or reviews the file it resolves to stands over the name's decision.
@@ -62,7 +92,12 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
             return afw_decide(op, &through_link, started_ns);
         }
     }
-    return afw_decide(op, &event, started_ns);
+    int verdict = afw_decide(op, &event, started_ns);
+    if (verdict == 0 && (event.event_flags & AFW_EVENT_STATIC_BINARY) &&
+        !(afw_shim_state()->segment_flags & AFW_SEGMENT_QUIET)) {
+        afw_report_static_binary(absolute);
+    }
+    return verdict;
 }
 
 static int decide_exec_at(const char *op, int dirfd, const char *path, char *const argv[], bool by_name,

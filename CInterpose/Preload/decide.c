@@ -44,6 +44,7 @@ static struct afw_event_head event_head(const char *op, const struct afw_event_v
         head.ppid = state->ppid;
         head.tid = afw_thread_id();
     }
+    head.flags = event->event_flags & AFW_EVENT_STATIC_BINARY;
     if (state->segment_flags & AFW_SEGMENT_MONITOR) {
         head.flags |= AFW_EVENT_MONITOR;
     }

@@ -100,3 +100,16 @@ void afw_report_block(const struct afw_event_view *event, const char *rule_id, c
     ssize_t written = write(STDERR_FILENO, line.text, line.length);
     (void)written;
 }
+
+void afw_report_static_binary(const char *program) {
+    struct line line = {.length = 0};
+    const char *tail = " is a static binary: the firewall does not see its own file, exec and network calls "
+                       "(README: Limits)";
+    size_t reserve = strlen(tail) + 2;
+    append(&line, "agentfirewall: warning: ", reserve);
+    append(&line, program, reserve);
+    append(&line, tail, 1);
+    line.text[line.length++] = '\n';
+    ssize_t written = write(STDERR_FILENO, line.text, line.length);
+    (void)written;
+}

@@ -91,6 +91,9 @@ int afw_check_connect(const char *op, const struct sockaddr *address, socklen_t 
 
 /* ---- The "agentfirewall: blocked ..." line (report.c) ---------------------------------- */
 void afw_report_block(const struct afw_event_view *event, const char *rule_id, const char *reason) AFW_HIDDEN;
+/* `agentfirewall: warning: PROGRAM is a static binary: ...`, so that a user sees where the
+ * shim's coverage ends instead of assuming it. */
+void afw_report_static_binary(const char *program) AFW_HIDDEN;
 
 /* ---- Names the process resolved (host_names.c) ----------------------------------------- */
 void afw_host_remember(const char *name, int family, const void *address) AFW_HIDDEN;

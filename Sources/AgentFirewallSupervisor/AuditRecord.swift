@@ -68,11 +68,15 @@ public struct AuditRecord: Sendable, Equatable {
     public var latencyNanoseconds: UInt64
     public var truncated: Bool
     public var review: ReviewResolution?
+    /// An exec of a static binary: the shim never runs inside it, so the audit says where
+    /// its coverage ends.
+    public var staticBinary: Bool
 
     public init(
         timeNanoseconds: UInt64, pid: Int32, parentPID: Int32, executable: [UInt8], operation: [UInt8],
         subject: AuditSubject, decision: Decision, monitor: Bool, path: DecisionPath,
-        latencyNanoseconds: UInt64, truncated: Bool = false, review: ReviewResolution? = nil
+        latencyNanoseconds: UInt64, truncated: Bool = false, review: ReviewResolution? = nil,
+        staticBinary: Bool = false
     ) {
         self.timeNanoseconds = timeNanoseconds
         self.pid = pid
@@ -86,6 +90,7 @@ public struct AuditRecord: Sendable, Equatable {
         self.latencyNanoseconds = latencyNanoseconds
         self.truncated = truncated
         self.review = review
+        self.staticBinary = staticBinary
     }
 }
 

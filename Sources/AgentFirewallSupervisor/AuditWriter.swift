@@ -70,6 +70,9 @@ public final class AuditWriter {
         if record.truncated {
             line.field("truncated", bool: true)
         }
+        if record.staticBinary {
+            line.field("static_binary", bool: true)
+        }
         file.write(line.finished())
         if Clock.monotonicNanoseconds() - lastFlushNanoseconds >= AuditWriter.flushIntervalNanoseconds {
             flush()

@@ -158,7 +158,8 @@ public final class RingServer: @unchecked Sendable {
             timeNanoseconds: head.time_ns, pid: head.pid, parentPID: head.ppid,
             executable: bytes(executable), operation: operation(head),
             subject: subject(surface: surface, view: view), decision: decision, monitor: monitor, path: .slow,
-            latencyNanoseconds: now > head.time_ns ? now - head.time_ns : 0, truncated: truncated, review: review))
+            latencyNanoseconds: now > head.time_ns ? now - head.time_ns : 0, truncated: truncated, review: review,
+            staticBinary: head.flags & UInt8(AFW_EVENT_STATIC_BINARY.rawValue) != 0))
     }
 
     private func drainEvents() -> Int {
@@ -197,7 +198,8 @@ public final class RingServer: @unchecked Sendable {
             subject: subject(surface: surface, view: view),
             decision: engine.decision(action: action, ruleIndex: head.rule_index, surface: surface),
             monitor: head.flags & UInt8(AFW_EVENT_MONITOR.rawValue) != 0, path: path,
-            latencyNanoseconds: head.latency_ns, truncated: head.flags & UInt8(AFW_EVENT_TRUNCATED.rawValue) != 0))
+            latencyNanoseconds: head.latency_ns, truncated: head.flags & UInt8(AFW_EVENT_TRUNCATED.rawValue) != 0,
+            staticBinary: head.flags & UInt8(AFW_EVENT_STATIC_BINARY.rawValue) != 0))
     }
 
     private func subject(surface: Surface, view: afw_event_view) -> AuditSubject {

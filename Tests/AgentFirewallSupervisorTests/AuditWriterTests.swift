@@ -48,6 +48,7 @@ import Testing
         #expect(record["path"] as? String == "fast")
         #expect(record["latency_ns"] as? Int == 850)
         #expect(record["truncated"] == nil)
+        #expect(record["static_binary"] == nil)
         #expect(record["outcome"] == nil)
 
         let last = lines[1]
@@ -113,7 +114,7 @@ import Testing
             subject: .exec(program: Array("/usr/bin/curl".utf8), argv: [Array("curl".utf8), Array("-s".utf8), []]),
             decision: Decision(action: .review, ruleIndex: 2, ruleID: "exec.curl", reason: "Downloads."),
             monitor: true, path: .slow, latencyNanoseconds: 12, truncated: true,
-            review: ReviewResolution(outcome: .block, answeredBy: "--approve deny")))
+            review: ReviewResolution(outcome: .block, answeredBy: "--approve deny"), staticBinary: true))
         _ = writer.finish(with: summary())
         let record = try auditLines(path)[0]
         #expect(record["time"] as? String == "1970-01-01T00:00:00.000000Z")
@@ -127,6 +128,7 @@ import Testing
         #expect(record["mode"] as? String == "monitor")
         #expect(record["path"] as? String == "slow")
         #expect(record["truncated"] as? Bool == true)
+        #expect(record["static_binary"] as? Bool == true)
     }
 
     @Test(arguments: [

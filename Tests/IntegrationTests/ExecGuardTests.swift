@@ -122,6 +122,21 @@ import Testing
         #expect(outcome.stderr.contains("(rule exec.memfd)"))
     }
 
+    /// A static binary runs without the shim. Until the notification backstop decides its raw
+    /// calls (issue 4), the firewall says so: a warning on stderr and "static_binary" in the
+    /// audit, so nobody mistakes the gap for coverage.
+    @Test func staticBinariesAreFlaggedAsUncovered() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["bash", "-c", "\(Build.staticProbe) open notes.txt; \(Build.probe) open notes.txt"])
+        #expect(outcome.stdout == "ok\nok\n")
+        #expect(outcome.stderr.contains("agentfirewall: warning: \(Build.staticProbe) is a static binary"))
+        #expect(!outcome.stderr.contains("warning: \(Build.probe) is"))
+        let staticExec = try #require(try workspace.records(about: Build.staticProbe).first)
+        #expect(staticExec["static_binary"] as? Bool == true)
+        let dynamicExec = try #require(try workspace.records(about: Build.probe).first)
+        #expect(dynamicExec["static_binary"] == nil)
+    }
+
     @Test func theCommandItselfIsDecidedBeforeItStarts() throws {
         let workspace = try Workspace()
         let outcome = try workspace.firewall(["forbidden-tool"])

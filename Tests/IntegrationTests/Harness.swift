@@ -25,6 +25,14 @@ enum Build {
         precondition(result?.status == 0, "cannot compile the probe: \(result?.stderr ?? "cc missing")")
         return output
     }()
+
+    /// The same probe linked statically: no PT_INTERP, so the loader never loads the shim.
+    static let staticProbe: String = {
+        let output = (probe as NSString).deletingLastPathComponent + "/probe-static"
+        let result = try? Command.run("/usr/bin/env", ["cc", "-static", "-O1", "-o", output, fixtures + "/probe.c"])
+        precondition(result?.status == 0, "cannot link the probe statically: \(result?.stderr ?? "cc missing")")
+        return output
+    }()
 }
 
 /// The outcome of one process run to completion.

@@ -82,6 +82,9 @@ struct afw_event_view {
     uint8_t address[16];          /* network byte order */
     uint16_t port;                /* host byte order */
     const char *host;             /* the name the process resolved, or NULL/"" when unknown */
+    /* afw_event_flags the caller observed (AFW_EVENT_STATIC_BINARY); copied into the record,
+     * never consulted by afw_table_decide */
+    uint8_t event_flags;
 };
 
 /* ---------------------------------------------------------------------------------------

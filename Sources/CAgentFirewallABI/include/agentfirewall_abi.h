@@ -136,6 +136,10 @@ struct afw_table_matcher {
 enum afw_event_flags {
     AFW_EVENT_TRUNCATED = 1u << 0, /* strings did not fit; the subject is cut short */
     AFW_EVENT_MONITOR = 1u << 1,   /* decided in monitor mode: recorded, not enforced */
+    /* EXEC: the program has no PT_INTERP (a static binary): the dynamic loader never loads
+     * the shim into it, so its own opens, execs and connects are not decided. Recorded so the
+     * audit shows where coverage ends. */
+    AFW_EVENT_STATIC_BINARY = 1u << 2,
 };
 
 struct afw_event_head {
