@@ -34,7 +34,7 @@ let package = Package(
         ),
         .target(
             name: "AgentFirewallSupervisor",
-            dependencies: ["AgentFirewallPolicy", "AgentFirewallOS", "CInterposeCore", "CAgentFirewallABI"]
+            dependencies: ["AgentFirewallPolicy", "AgentFirewallOS", "CInterposeCore", "CAgentFirewallABI", "CAgentFirewallSeccomp"]
         ),
         .target(
             name: "AgentFirewallPolicy",
@@ -55,6 +55,7 @@ let package = Package(
         // Only AgentFirewallOS links it: the preload library must stay libc-only.
         .target(
             name: "CAgentFirewallSeccomp",
+            dependencies: ["CInterposeCore"],
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("seccomp")]
         ),

@@ -27,31 +27,6 @@ static bool missing(const char *resolved, enum presence presence) {
     return access(resolved, F_OK) != 0 && errno == ENOENT;
 }
 
-static uint8_t access_for_flags(const char *resolved, enum presence presence, int flags) {
-    uint8_t wanted;
-    switch (flags & O_ACCMODE) {
-    case O_RDONLY:
-        wanted = AFW_ACCESS_READ;
-        break;
-    case O_WRONLY:
-        wanted = AFW_ACCESS_WRITE;
-        break;
-    default:
-        wanted = AFW_ACCESS_READ | AFW_ACCESS_WRITE;
-        break;
-    }
-    /* O_TRUNC empties the file even when opened read-only. */
-    if (flags & O_TRUNC) {
-        wanted |= AFW_ACCESS_WRITE;
-    }
-    if ((flags & O_TMPFILE) == O_TMPFILE) {
-        wanted |= AFW_ACCESS_CREATE | AFW_ACCESS_WRITE;
-    } else if ((flags & O_CREAT) && missing(resolved, presence)) {
-        wanted |= AFW_ACCESS_CREATE | AFW_ACCESS_WRITE;
-    }
-    return wanted;
-}
-
 /* Builds the two paths: requested (lexical, what the caller named) and the raw join of the
  * base and the path, which the kernel resolves: lexically dropping "link/.." would judge
  * another file than the one the kernel opens. Returns 1 when the call should simply go to
@@ -110,7 +85,7 @@ static int decide_open(const char *op, int dirfd, const char *path, int flags, u
     }
     struct afw_event_view event = {
         .surface = AFW_SURFACE_FILE,
-        .access = access_for_flags(resolved, presence, flags),
+        .access = afw_access_for_open(flags, (flags & O_CREAT) && missing(resolved, presence)),
         .path = resolved,
         .requested_path = strcmp(requested, resolved) != 0 ? requested : NULL,
     };

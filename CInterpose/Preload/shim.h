@@ -94,6 +94,10 @@ void afw_report_block(const struct afw_event_view *event, const char *rule_id, c
 /* `agentfirewall: warning: PROGRAM is a static binary: ...`, so that a user sees where the
  * shim's coverage ends instead of assuming it. */
 void afw_report_static_binary(const char *program) AFW_HIDDEN;
+/* Before exec'ing a static binary: installs the notifying filter on this thread and hands
+ * its listener to the supervisor. 0 when armed, 1 when the run has no backstop, -1 when arming
+ * failed (the exec must then be refused: fail closed). */
+int afw_backstop_arm(void) AFW_HIDDEN;
 
 /* ---- Names the process resolved (host_names.c) ----------------------------------------- */
 void afw_host_remember(const char *name, int family, const void *address) AFW_HIDDEN;

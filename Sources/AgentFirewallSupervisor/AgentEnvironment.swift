@@ -3,7 +3,9 @@ import CAgentFirewallABI
 /// The agent's environment: ours, with the preload library in front of LD_PRELOAD and the
 /// variables that lead the shim to this run's segment.
 public enum AgentEnvironment {
-    public static func build(inherited: [[UInt8]], preloadLibrary: String, segmentName: String) -> [[UInt8]] {
+    public static func build(
+        inherited: [[UInt8]], preloadLibrary: String, segmentName: String, backstopSocket: String? = nil
+    ) -> [[UInt8]] {
         let ldPreloadPrefix = Array("LD_PRELOAD=".utf8)
         let firewallPrefix = Array(AFW_ENV_PREFIX.utf8)
         var existingPreload: [UInt8] = []
@@ -27,6 +29,10 @@ public enum AgentEnvironment {
         environment.append(preload)
         environment.append(Array("\(AFW_ENV_SHM)=\(segmentName)".utf8))
         environment.append(Array("\(AFW_ENV_PRELOAD_PATH)=\(preloadLibrary)".utf8))
+        if let backstopSocket {
+            // Where the shim hands over the notifying filter of a static binary it execs.
+            environment.append(Array("AGENTFIREWALL_BACKSTOP=\(backstopSocket)".utf8))
+        }
         return environment
     }
 }

@@ -1,5 +1,6 @@
 import AgentFirewallOS
 import AgentFirewallPolicy
+import Synchronization
 
 /// Writes the audit as JSON Lines (SPEC.md, "Audit record").
 ///
@@ -7,9 +8,11 @@ import AgentFirewallPolicy
 /// records over in and however many records were lost before reaching us. Lines go through a
 /// buffer; the agent never waits on this file (the rings decouple it).
 ///
-/// Not thread-safe: one owner at a time (the supervisor hands it to the ring server thread
-/// and takes it back after joining it).
-public final class AuditWriter {
+/// Two threads write: the ring server (shim events) and the backstop (notified calls of
+/// static binaries); a lock keeps each line whole and `seq` in the order lines are written.
+public final class AuditWriter: @unchecked Sendable {
+    // @unchecked: every access to the state below happens under `lock`.
+    private let lock = Mutex(())
     private let file: BufferedFile
     public private(set) var eventsWritten: UInt64 = 0
     private var lastFlushNanoseconds = Clock.monotonicNanoseconds()
@@ -26,6 +29,10 @@ public final class AuditWriter {
     }
 
     public func write(_ record: AuditRecord) {
+        lock.withLock { _ in writeLocked(record) }
+    }
+
+    private func writeLocked(_ record: AuditRecord) {
         eventsWritten += 1
         var line = JSONLine()
         line.field("seq", integer: eventsWritten)
@@ -75,12 +82,16 @@ public final class AuditWriter {
         }
         file.write(line.finished())
         if Clock.monotonicNanoseconds() - lastFlushNanoseconds >= AuditWriter.flushIntervalNanoseconds {
-            flush()
+            flushLocked()
         }
     }
 
     /// Writes buffered lines to the file (the ring server calls it whenever it goes idle).
     public func flush() {
+        lock.withLock { _ in flushLocked() }
+    }
+
+    private func flushLocked() {
         if file.hasBufferedBytes { file.flush() }
         lastFlushNanoseconds = Clock.monotonicNanoseconds()
     }
@@ -88,6 +99,10 @@ public final class AuditWriter {
     /// Writes the summary line, flushes and closes. Returns the first write error the file
     /// saw: then the audit is incomplete, and the caller must say so.
     public func finish(with summary: AuditSummary) -> OSError? {
+        lock.withLock { _ in finishLocked(with: summary) }
+    }
+
+    private func finishLocked(with summary: AuditSummary) -> OSError? {
         var line = JSONLine()
         line.field("summary", bool: true)
         line.field("events", integer: eventsWritten)

@@ -100,8 +100,19 @@ public struct FirewallRun {
         } catch {
             throw SupervisorError(.system, "cannot start the ring server thread: \(error)", cause: error)
         }
+        // Static binaries run past the shim; their calls come here through seccomp user
+        // notification (with the backstop on).
+        let backstopServer = backstop == nil ? nil : try BackstopServer(
+            engine: engine, approve: configuration.approve, monitor: configuration.monitor, audit: audit)
+        do {
+            try backstopServer?.start()
+        } catch {
+            _ = server.finish()
+            throw SupervisorError(.system, "cannot start the backstop thread: \(error)", cause: error)
+        }
         let environment = AgentEnvironment.build(
-            inherited: CurrentProcess.environment(), preloadLibrary: preloadLibrary, segmentName: session.name)
+            inherited: CurrentProcess.environment(), preloadLibrary: preloadLibrary, segmentName: session.name,
+            backstopSocket: backstopServer?.socketPath)
         let agent: pid_t
         do {
             agent = try launcher.start(
@@ -110,12 +121,14 @@ public struct FirewallRun {
             session.markDead()
             switch error {
             case .backstop(let cause):
+                backstopServer?.stop()
                 _ = server.finish()
                 throw SupervisorError(
                     .system,
                     "cannot install the seccomp backstop (\(cause)): this kernel or container does not allow seccomp filters; \(configuration.command[0]) was not started (--no-backstop runs it without the backstop)",
                     cause: cause)
             case .spawn(let cause):
+                backstopServer?.stop()
                 let report = server.finish()
                 StandardError.writeLine("agentfirewall: cannot start \(program): \(cause)")
                 let status = cause.errno == ENOENT ? FirewallRun.commandNotFoundStatus : FirewallRun.commandBlockedStatus
@@ -130,12 +143,14 @@ public struct FirewallRun {
             // may still run, so it must not outlive a supervisor that stops serving it.
             kill(agent, SIGKILL)
             session.markDead()
+            backstopServer?.stop()
             _ = server.finish()
             throw SupervisorError(.internalFailure, "lost track of the agent (pid \(agent)): \(error); it was killed", cause: error)
         }
         // Dead first: processes the agent left behind get denials from now on instead of
         // waiting for answers, so the final drain ends.
         session.markDead()
+        backstopServer?.stop()
         let report = server.finish()
         return try finishAudit(audit, session: session, report: report, exitStatus: termination.shellStatus)
     }

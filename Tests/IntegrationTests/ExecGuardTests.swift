@@ -122,19 +122,39 @@ import Testing
         #expect(outcome.stderr.contains("(rule exec.memfd)"))
     }
 
-    /// A static binary runs without the shim. Until the notification backstop decides its raw
-    /// calls (issue 4), the firewall says so: a warning on stderr and "static_binary" in the
-    /// audit, so nobody mistakes the gap for coverage.
-    @Test func staticBinariesAreFlaggedAsUncovered() throws {
+    /// A static binary runs without the shim: the loader never loads it. When a process execs
+    /// one, the shim hands it to the backstop (seccomp user notification), and its own opens,
+    /// execs and connects are decided by the same policy, marked "backstop" in the audit.
+    @Test func staticBinariesAreDecidedByTheBackstop() throws {
         let workspace = try Workspace()
-        let outcome = try workspace.firewall(["bash", "-c", "\(Build.staticProbe) open notes.txt; \(Build.probe) open notes.txt"])
-        #expect(outcome.stdout == "ok\nok\n")
+        let listener = try LoopbackListener(address: "127.0.0.2")
+        let probe = Build.staticProbe
+        let script = "\(probe) open .env; \(probe) open notes.txt; \(probe) connect 127.0.0.2 \(listener.port)"
+        let outcome = try workspace.firewall(["bash", "-c", script])
+        #expect(outcome.stdout == "errno=13\nok\nerrno=13\n", "\(outcome.stderr)")
+        #expect(!listener.hasPendingConnection)
+        #expect(!outcome.stderr.contains("is a static binary"))
+        let read = try #require(try workspace.records(about: workspace.file(".env")).first)
+        #expect(read["path"] as? String == "backstop")
+        #expect(read["decision"] as? String == "block")
+        #expect(read["rule"] as? String == "test.secret")
+        let exec = try #require(try workspace.records(about: probe).first)
+        #expect(exec["static_binary"] as? Bool == true)
+
+        // Without the backstop the same program reads the secret: the shim alone cannot see it.
+        let unprotected = try workspace.firewall(["bash", "-c", "\(probe) open .env"], options: ["--no-backstop"])
+        #expect(unprotected.stdout == "ok\n")
+        #expect(unprotected.stderr.contains("agentfirewall: warning: \(probe) is a static binary"))
+    }
+
+    /// posix_spawn creates the child inside libc, where the shim cannot install the filter
+    /// first: such a static child is flagged as uncovered, not silently trusted.
+    @Test func aStaticBinaryStartedByPosixSpawnIsFlagged() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall([Build.probe, "spawnp", Build.staticProbe, "open", "notes.txt"])
         #expect(outcome.stderr.contains("agentfirewall: warning: \(Build.staticProbe) is a static binary"))
-        #expect(!outcome.stderr.contains("warning: \(Build.probe) is"))
-        let staticExec = try #require(try workspace.records(about: Build.staticProbe).first)
-        #expect(staticExec["static_binary"] as? Bool == true)
-        let dynamicExec = try #require(try workspace.records(about: Build.probe).first)
-        #expect(dynamicExec["static_binary"] == nil)
+        let exec = try #require(try workspace.audit().first { $0["program"] as? String == Build.staticProbe })
+        #expect(exec["static_binary"] as? Bool == true)
     }
 
     @Test func theCommandItselfIsDecidedBeforeItStarts() throws {

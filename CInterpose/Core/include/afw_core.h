@@ -150,6 +150,11 @@ size_t afw_event_encode(void *buffer, size_t capacity, const struct afw_event_he
 int afw_event_decode(const void *record, size_t size, struct afw_event_head *head, const char **exe,
                      struct afw_event_view *view, const char **argv_storage, uint32_t argv_capacity);
 
+/* The access an open(2) with these flags asks for (pure): READ for O_RDONLY, WRITE for
+ * O_WRONLY, both for O_RDWR; WRITE for O_TRUNC (it empties the file even read-only);
+ * CREATE|WRITE for O_TMPFILE, and when `creates` (O_CREAT of a file that does not exist). */
+uint8_t afw_access_for_open(int flags, bool creates);
+
 /* ---------------------------------------------------------------------------------------
  * Paths
  * ------------------------------------------------------------------------------------- */

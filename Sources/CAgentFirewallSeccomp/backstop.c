@@ -1,0 +1,260 @@
+/*
+ * backstop.c: serving seccomp user notifications for programs the shim cannot see into.
+ * Arguments are read from /proc/PID/mem, then SECCOMP_IOCTL_NOTIF_ID_VALID confirms the
+ * notification is still live: if the target died or was interrupted meanwhile, its pid may
+ * already name another process, and what we read must not be trusted.
+ */
+#include "afw_backstop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "afw_core.h"
+
+int afw_backstop_accept(int listen_fd, int *notify_fd)
+{
+    int connection = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (connection < 0)
+        return -errno;
+    char byte;
+    struct iovec vector = {&byte, 1};
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.buffer,
+                             .msg_controllen = sizeof control.buffer};
+    int status = -EPROTO;
+    if (recvmsg(connection, &message, MSG_CMSG_CLOEXEC) == 1) {
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        if (header != NULL && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS &&
+            header->cmsg_len == CMSG_LEN(sizeof(int))) {
+            memcpy(notify_fd, CMSG_DATA(header), sizeof(int));
+            status = write(connection, "k", 1) == 1 ? 0 : -errno;
+            if (status != 0)
+                close(*notify_fd);
+        }
+    }
+    close(connection);
+    return status;
+}
+
+/* Reads a NUL-terminated string at `address` in the target. */
+static bool read_string(int memory, uint64_t address, char *out, size_t size)
+{
+    if (address == 0)
+        return false;
+    ssize_t got = pread(memory, out, size - 1, (off_t)address);
+    if (got <= 0)
+        return false;
+    out[got] = '\0';
+    return memchr(out, '\0', (size_t)got) != NULL || (size_t)got < size - 1;
+}
+
+/* The directory a relative path starts from: the target's cwd or its dirfd. */
+static bool base_directory(int32_t pid, int dirfd, char *out, size_t size)
+{
+    char link[64];
+    if (dirfd == AT_FDCWD)
+        snprintf(link, sizeof link, "/proc/%d/cwd", pid);
+    else
+        snprintf(link, sizeof link, "/proc/%d/fd/%d", pid, dirfd);
+    ssize_t length = readlink(link, out, size - 1);
+    if (length <= 0)
+        return false;
+    out[length] = '\0';
+    return true;
+}
+
+static bool absolute_path(int32_t pid, int dirfd, const char *path, char *out, size_t size)
+{
+    char base[PATH_MAX] = "/";
+    if (path[0] != '/' && !base_directory(pid, dirfd, base, sizeof base))
+        return false;
+    return afw_path_lexical(base, path, out, size) == AFW_OK;
+}
+
+static int read_file_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
+{
+    const uint64_t *args = request->data.args;
+    int dirfd = AT_FDCWD;
+    uint64_t path_address;
+    int flags;
+    switch (request->data.nr) {
+    case SYS_open: path_address = args[0]; flags = (int)args[1]; strcpy(call->op, "open"); break;
+    case SYS_creat: path_address = args[0]; flags = O_CREAT | O_WRONLY | O_TRUNC; strcpy(call->op, "creat"); break;
+    case SYS_openat: dirfd = (int)args[0]; path_address = args[1]; flags = (int)args[2]; strcpy(call->op, "openat"); break;
+    default: { /* openat2: flags are the first field of struct open_how */
+        uint64_t how_flags = 0;
+        if (pread(memory, &how_flags, sizeof how_flags, (off_t)args[2]) != sizeof how_flags)
+            return -EFAULT;
+        dirfd = (int)args[0];
+        path_address = args[1];
+        flags = (int)how_flags;
+        strcpy(call->op, "openat2");
+    }
+    }
+    char path[PATH_MAX];
+    if (!read_string(memory, path_address, path, sizeof path) ||
+        !absolute_path(request->pid, dirfd, path, call->requested, sizeof call->requested))
+        return -EFAULT;
+    bool follow_last = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
+    if (afw_path_resolve(call->requested, follow_last, call->path, sizeof call->path) != AFW_OK)
+        strcpy(call->path, call->requested);
+    bool creates = (flags & O_CREAT) && access(call->path, F_OK) != 0 && errno == ENOENT;
+    call->access = afw_access_for_open(flags, creates);
+    call->kind = AFW_BACKSTOP_FILE;
+    return 0;
+}
+
+static int read_exec_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
+{
+    const uint64_t *args = request->data.args;
+    bool at = request->data.nr == SYS_execveat;
+    int dirfd = at ? (int)args[0] : AT_FDCWD;
+    uint64_t path_address = at ? args[1] : args[0];
+    uint64_t argv_address = at ? args[2] : args[1];
+    strcpy(call->op, at ? "execveat" : "execve");
+    char path[PATH_MAX];
+    if (!read_string(memory, path_address, path, sizeof path))
+        return -EFAULT;
+    if (at && path[0] == '\0') {
+        /* execveat(fd, "", AT_EMPTY_PATH): the descriptor is the program */
+        char link[64];
+        snprintf(link, sizeof link, "/proc/%d/fd/%d", request->pid, dirfd);
+        ssize_t length = readlink(link, call->path, sizeof call->path - 1);
+        if (length <= 0)
+            return -EFAULT;
+        call->path[length] = '\0';
+    } else if (!absolute_path(request->pid, dirfd, path, call->path, sizeof call->path)) {
+        return -EFAULT;
+    }
+    size_t used = 0;
+    call->argc = 0;
+    while (call->argc < AFW_BACKSTOP_MAX_ARGS && argv_address != 0) {
+        uint64_t pointer;
+        if (pread(memory, &pointer, sizeof pointer, (off_t)(argv_address + 8 * call->argc)) != sizeof pointer)
+            return -EFAULT;
+        if (pointer == 0 || used + 2 > sizeof call->argument_bytes)
+            break;
+        char *slot = call->argument_bytes + used;
+        if (!read_string(memory, pointer, slot, sizeof call->argument_bytes - used))
+            return -EFAULT;
+        call->argv[call->argc++] = slot;
+        used += strlen(slot) + 1;
+    }
+    call->kind = AFW_BACKSTOP_EXEC;
+    return 0;
+}
+
+static int read_connect_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
+{
+    strcpy(call->op, "connect");
+    struct sockaddr_storage address = {0};
+    size_t length = request->data.args[2] < sizeof address ? (size_t)request->data.args[2] : sizeof address;
+    if (length < sizeof(sa_family_t) || pread(memory, &address, length, (off_t)request->data.args[1]) != (ssize_t)length)
+        return -EFAULT;
+    if (address.ss_family == AF_INET && length >= sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)&address;
+        call->family = 4;
+        memcpy(call->address, &v4->sin_addr, 4);
+        call->port = ntohs(v4->sin_port);
+    } else if (address.ss_family == AF_INET6 && length >= sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&address;
+        call->family = 6;
+        memcpy(call->address, &v6->sin6_addr, 16);
+        call->port = ntohs(v6->sin6_port);
+    } else {
+        call->kind = AFW_BACKSTOP_PASS; /* Unix and other families: not a network surface */
+        return 0;
+    }
+    call->kind = AFW_BACKSTOP_NETWORK;
+    return 0;
+}
+
+/* The parent pid: the field after the state letter, which follows the last ')' of
+ * /proc/PID/stat (the command name before it may itself contain ')'). */
+static int32_t parent_of(int32_t pid)
+{
+    char path[64], buffer[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t length = read(fd, buffer, sizeof buffer - 1);
+    close(fd);
+    if (length <= 0)
+        return 0;
+    buffer[length] = '\0';
+    const char *end_of_name = strrchr(buffer, ')');
+    int parent = 0;
+    if (end_of_name == NULL || sscanf(end_of_name + 1, " %*c %d", &parent) != 1)
+        return 0;
+    return parent;
+}
+
+int afw_backstop_receive(int notify_fd, struct afw_backstop_call *call)
+{
+    struct seccomp_notif request;
+    memset(&request, 0, sizeof request); /* the kernel insists on a zeroed buffer */
+    if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0)
+        return -errno;
+    memset(call, 0, offsetof(struct afw_backstop_call, path));
+    call->id = request.id;
+    call->pid = (int32_t)request.pid;
+    call->ppid = parent_of(call->pid);
+    char memory_path[64];
+    snprintf(memory_path, sizeof memory_path, "/proc/%d/mem", request.pid);
+    int memory = open(memory_path, O_RDONLY | O_CLOEXEC);
+    int status;
+    if (memory < 0) {
+        status = -errno;
+    } else {
+        switch (request.data.nr) {
+        case SYS_open: case SYS_creat: case SYS_openat: case SYS_openat2:
+            status = read_file_call(memory, &request, call);
+            break;
+        case SYS_execve: case SYS_execveat:
+            status = read_exec_call(memory, &request, call);
+            break;
+        case SYS_connect:
+            status = read_connect_call(memory, &request, call);
+            break;
+        default:
+            call->kind = AFW_BACKSTOP_PASS;
+            status = 0;
+        }
+        close(memory);
+    }
+    /* What we read is the target's only if the notification is still pending. */
+    uint64_t id = request.id;
+    if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0)
+        return -ENOENT;
+    if (status != 0) {
+        /* Unreadable arguments (a bad pointer, a path too long): refuse rather than guess. */
+        afw_backstop_respond(notify_fd, request.id, false, status == -EFAULT ? EFAULT : EACCES);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+int afw_backstop_respond(int notify_fd, uint64_t id, bool allow, int error)
+{
+    struct seccomp_notif_resp response;
+    memset(&response, 0, sizeof response);
+    response.id = id;
+    if (allow)
+        response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    else
+        response.error = -error;
+    return ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0 ? 0 : -errno;
+}

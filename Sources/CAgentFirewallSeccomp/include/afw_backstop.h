@@ -1,0 +1,56 @@
+/*
+ * afw_backstop.h: the supervisor's side of seccomp user notification, for processes the shim
+ * cannot see into (static binaries). The shim installs a notifying filter in the process that
+ * is about to exec a static binary and hands the listener descriptor to the supervisor over
+ * a Unix socket; the supervisor then receives each open, exec and connect of that program,
+ * reads its arguments from /proc/PID/mem, and answers.
+ * ioctl() is variadic and the seccomp structures are kernel UAPI: Swift calls these instead.
+ * Every function returns 0 or a negative errno.
+ */
+#ifndef AFW_BACKSTOP_H
+#define AFW_BACKSTOP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define AFW_BACKSTOP_MAX_ARGS 256
+#define AFW_BACKSTOP_ARG_BYTES 16384
+
+enum afw_backstop_kind {
+    AFW_BACKSTOP_PASS = 0,    /* nothing to decide (a Unix socket, a failed read): let it run */
+    AFW_BACKSTOP_FILE = 1,
+    AFW_BACKSTOP_EXEC = 2,
+    AFW_BACKSTOP_NETWORK = 3,
+};
+
+/* One notified call, read out of the target process and normalised like the shim's events. */
+struct afw_backstop_call {
+    uint64_t id;
+    int32_t pid;
+    int32_t ppid;          /* from /proc/PID/stat, 0 when it could not be read */
+    uint8_t kind;          /* afw_backstop_kind */
+    uint8_t access;        /* FILE: afw_access bits */
+    uint8_t family;        /* NETWORK: 4 or 6 */
+    uint16_t port;         /* NETWORK */
+    uint8_t address[16];   /* NETWORK, network byte order */
+    char op[16];           /* the system call: "openat", "execve", "connect"... */
+    char path[PATH_MAX];      /* FILE: resolved path; EXEC: the program */
+    char requested[PATH_MAX]; /* FILE: lexical absolute path */
+    uint32_t argc;
+    const char *argv[AFW_BACKSTOP_MAX_ARGS];
+    char argument_bytes[AFW_BACKSTOP_ARG_BYTES];
+};
+
+/* Accepts one connection on listen_fd, receives the notify descriptor the shim sends with
+ * SCM_RIGHTS and acknowledges it with one byte (the shim execs only after the ack, so the
+ * supervisor serves the notifier before the program's first call). */
+int afw_backstop_accept(int listen_fd, int *notify_fd);
+/* Receives the next notification and reads its arguments. -ENOENT when the caller went away
+ * (or was interrupted) before we could read them: there is nothing to answer. */
+int afw_backstop_receive(int notify_fd, struct afw_backstop_call *call);
+/* Answers: allow lets the call proceed in the target (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+ * otherwise it fails with `error` (EACCES). */
+int afw_backstop_respond(int notify_fd, uint64_t id, bool allow, int error);
+
+#endif
