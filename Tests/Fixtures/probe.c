@@ -6,6 +6,7 @@
  *   probe open PATH | openat PATH | fopen PATH | creat PATH | syscall-openat PATH
  *   probe execve PATH [ARG...] | execvp NAME [ARG...] | spawnp NAME [ARG...] | system CMD
  *   probe connect ADDRESS PORT | syscall-connect ADDRESS PORT
+ *   probe open-under-signals PATH COUNT   (COUNT opens while a 100 us timer interrupts them)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +53,27 @@ static int connect_to(const char *address, const char *port, int raw) {
     return report(result != 0);
 }
 
+static volatile sig_atomic_t ticks;
+static void tick(int number) { (void)number; ticks++; }
+
+/* Go's runtime and shells take signals all the time (preemption, SIGCHLD); a call paused for
+ * the supervisor must neither fail with EINTR nor hang because of them. SA_RESTART, as Go
+ * and most handlers install theirs. */
+static int open_under_signals(const char *path, int count) {
+    struct sigaction action = {.sa_handler = tick, .sa_flags = SA_RESTART};
+    sigaction(SIGALRM, &action, NULL);
+    struct itimerval timer = {{0, 100}, {0, 100}};
+    setitimer(ITIMER_REAL, &timer, NULL);
+    for (int i = 0; i < count; i++) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) return report(1);
+        close(fd);
+    }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    return report(0);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: probe MODE ARG...\n"); return 2; }
     const char *mode = argv[1], *arg = argv[2];
@@ -74,6 +97,7 @@ int main(int argc, char **argv) {
         printf("status=%d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         return 0;
     }
+    if (!strcmp(mode, "open-under-signals") && argc > 3) return open_under_signals(arg, atoi(argv[3]));
     if (!strcmp(mode, "connect") && argc > 3) return connect_to(arg, argv[3], 0);
     if (!strcmp(mode, "syscall-connect") && argc > 3) return connect_to(arg, argv[3], 1);
     fprintf(stderr, "probe: unknown mode %s\n", mode);

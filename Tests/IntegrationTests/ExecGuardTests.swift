@@ -147,6 +147,17 @@ import Testing
         #expect(unprotected.stderr.contains("agentfirewall: warning: \(probe) is a static binary"))
     }
 
+    /// A notified open paused for the supervisor while signals keep arriving, in a pipeline:
+    /// no spurious EINTR, no hang.
+    @Test func notifiedCallsSurviveSignalsInAPipeline() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(
+            ["bash", "-c", "\(Build.staticProbe) open-under-signals notes.txt 2000 | cat; echo status=${PIPESTATUS[0]}"])
+        #expect(outcome.stdout == "ok\nstatus=0\n", "\(outcome.stderr)")
+        let opens = try workspace.records(about: workspace.file("notes.txt")).filter { $0["path"] as? String == "backstop" }
+        #expect(opens.count == 2000)
+    }
+
     /// posix_spawn creates the child inside libc, where the shim cannot install the filter
     /// first: such a static child is flagged as uncovered, not silently trusted.
     @Test func aStaticBinaryStartedByPosixSpawnIsFlagged() throws {
