@@ -95,7 +95,7 @@ public final class BackstopServer: @unchecked Sendable {
             var closed: Set<Int32> = []
             for descriptor in descriptors.dropFirst(2) {
                 if descriptor.revents & Int16(POLLIN) != 0 {
-                    serveOne(descriptor.fd)
+                    if !serveOne(descriptor.fd) { closed.insert(descriptor.fd) }
                 } else if descriptor.revents != 0 {
                     // POLLHUP: every process under that filter has exited.
                     closed.insert(descriptor.fd)
@@ -106,8 +106,11 @@ public final class BackstopServer: @unchecked Sendable {
         }
     }
 
-    private func serveOne(_ listener: Int32) {
-        guard afw_backstop_receive(listener, call) == 0 else { return }
+    /// Serves one notification; false when `listener` is not a working seccomp listener (the
+    /// agent can hand over any descriptor) and must be dropped.
+    private func serveOne(_ listener: Int32) -> Bool {
+        let status = afw_backstop_receive(listener, call)
+        guard status == 0 else { return status == -ENOENT }
         let event: Event
         let subject: AuditSubject
         let operation = withUnsafeBytes(of: call.pointee.op) { Array($0.prefix { $0 != 0 }) }
@@ -140,7 +143,7 @@ public final class BackstopServer: @unchecked Sendable {
             subject = .network(address: address, port: call.pointee.port, host: nil)
         default:
             _ = afw_backstop_respond(listener, call.pointee.id, true, 0)
-            return
+            return true
         }
         let decision = engine.decide(event)
         var review: ReviewResolution?
@@ -159,6 +162,7 @@ public final class BackstopServer: @unchecked Sendable {
             executable: executable(of: call.pointee.pid), operation: operation,
             subject: subject, decision: decision, monitor: monitor, path: .backstop,
             latencyNanoseconds: 0, review: review))
+        return true
     }
 
     private func executable(of pid: Int32) -> [UInt8] {

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -25,6 +26,10 @@ int afw_backstop_accept(int listen_fd, int *notify_fd)
     int connection = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (connection < 0)
         return -errno;
+    /* Any process of the agent can connect: one that never sends must not stall the backstop
+     * (and with it every static binary's calls). */
+    struct timeval patience = {.tv_sec = 2};
+    setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
     char byte;
     struct iovec vector = {&byte, 1};
     union {

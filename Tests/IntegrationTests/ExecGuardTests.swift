@@ -158,6 +158,26 @@ import Testing
         #expect(opens.count == 2000)
     }
 
+    /// The backstop socket is open to every process of the agent: a hostile one that hands it
+    /// a descriptor that is no seccomp listener, or connects and says nothing, must not stop
+    /// the backstop from serving static binaries.
+    @Test func aHostileClientOfTheBackstopSocketChangesNothing() throws {
+        let workspace = try Workspace()
+        let script = """
+            import os, socket, subprocess, sys
+            path = os.environ['AGENTFIREWALL_BACKSTOP']
+            silent = socket.socket(socket.AF_UNIX); silent.connect(path)
+            liar = socket.socket(socket.AF_UNIX); liar.connect(path)
+            r, w = os.pipe()
+            socket.send_fds(liar, [b'f'], [r])
+            liar.recv(1)
+            result = subprocess.run([sys.argv[1], 'open', '.env'], capture_output=True, text=True)
+            print(result.stdout, end='')
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script, Build.staticProbe])
+        #expect(outcome.stdout == "errno=13\n", "\(outcome.stderr)")
+    }
+
     /// posix_spawn creates the child inside libc, where the shim cannot install the filter
     /// first: such a static child is flagged as uncovered, not silently trusted.
     @Test func aStaticBinaryStartedByPosixSpawnIsFlagged() throws {

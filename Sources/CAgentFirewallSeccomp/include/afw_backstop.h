@@ -47,7 +47,8 @@ struct afw_backstop_call {
  * supervisor serves the notifier before the program's first call). */
 int afw_backstop_accept(int listen_fd, int *notify_fd);
 /* Receives the next notification and reads its arguments. -ENOENT when the caller went away
- * (or was interrupted) before we could read them: there is nothing to answer. */
+ * (or was interrupted) before we could read them: there is nothing to answer. Any other
+ * error means notify_fd is not a working listener (an agent can send any descriptor). */
 int afw_backstop_receive(int notify_fd, struct afw_backstop_call *call);
 /* Answers: allow lets the call proceed in the target (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
  * otherwise it fails with `error` (EACCES). */
