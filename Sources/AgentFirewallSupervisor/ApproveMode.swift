@@ -9,4 +9,15 @@ public enum ApproveMode: String, Sendable, CaseIterable {
     public var resolution: ReviewResolution {
         ReviewResolution(outcome: self == .allow ? .allow : .block, answeredBy: "--approve \(rawValue)")
     }
+
+    /// What the call gets (allow or block) for a decision, with the review's resolution when
+    /// the decision was a review: the one place the slow path and the backstop turn a
+    /// decision into an answer.
+    public func enforce(_ decision: Decision) -> (action: Action, review: ReviewResolution?) {
+        switch decision.action {
+        case .allow, .log: (.allow, nil)
+        case .block: (.block, nil)
+        case .review: (resolution.outcome, resolution)
+        }
+    }
 }

@@ -146,15 +146,7 @@ public final class BackstopServer: @unchecked Sendable {
             return true
         }
         let decision = engine.decide(event)
-        var review: ReviewResolution?
-        let enforced: Action
-        switch decision.action {
-        case .allow, .log: enforced = .allow
-        case .block: enforced = .block
-        case .review:
-            review = approve.resolution
-            enforced = approve.resolution.outcome
-        }
+        let (enforced, review) = approve.enforce(decision)
         let allowed = monitor || enforced == .allow
         _ = afw_backstop_respond(listener, call.pointee.id, allowed, EACCES)
         audit?.write(AuditRecord(

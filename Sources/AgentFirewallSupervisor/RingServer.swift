@@ -139,15 +139,7 @@ public final class RingServer: @unchecked Sendable {
             // shim's rule asked for (a forged rule index only names a rule, it allows nothing).
             decision = engine.decision(action: .review, ruleIndex: head.rule_index, surface: surface)
         }
-        var review: ReviewResolution?
-        let enforced: Action
-        switch decision.action {
-        case .allow, .log: enforced = .allow
-        case .block: enforced = .block
-        case .review:
-            review = approve.resolution
-            enforced = approve.resolution.outcome
-        }
+        let (enforced, review) = approve.enforce(decision)
         afw_req_answer(session.header, slot, (monitor ? Action.allow : enforced).abiValue, decision.ruleIndex,
                        DecisionPath.slow.abiValue)
         requestsAnswered += 1
