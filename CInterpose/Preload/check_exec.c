@@ -54,12 +54,6 @@ static bool is_static_binary(const char *path) {
     return is_static;
 }
 
-/* execve and its variants (and a raw syscall(SYS_execve)) run the program in this very
- * process; posix_spawn, system and popen run it in a child that libc creates. */
-static bool replaces_this_process(const char *op) {
-    return strncmp(op, "exec", 4) == 0 || strcmp(op, "fexecve") == 0 || strcmp(op, "syscall") == 0;
-}
-
 /* by_name: the program was named by a path. A program that is not there fails with ENOENT
  * in the kernel; Python's subprocess, for one, tries every PATH entry in turn, and judging
  * each miss would print a block line for files that do not exist. A descriptor's program
@@ -75,7 +69,11 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
         .program = absolute,
         .argv = (const char *const *)argv,
         .argc = count_arguments(argv),
-        .event_flags = is_static_binary(absolute) ? AFW_EVENT_STATIC_BINARY : 0,
+        /* Only a run without the backstop needs to know: with it, a static binary's own
+         * calls are decided by the supervisor like any other uncovered call. */
+        .event_flags = afw_shim_state()->backstop == AFW_BACKSTOP_NONE && is_static_binary(absolute)
+                           ? AFW_EVENT_STATIC_BINARY
+                           : 0,
     };
     /* `ln -s /usr/bin/nc ok; ./ok` must still be nc: when a symlink renames the program, a
      * rule that blocks or reviews the file it resolves to stands over the name's decision.
@@ -99,20 +97,11 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
         }
     }
     int verdict = afw_decide(op, &event, started_ns);
-    if (verdict != 0 || !(event.event_flags & AFW_EVENT_STATIC_BINARY)) {
-        return verdict;
-    }
-    /* The exec-family calls replace this process: arm the backstop here, and the program's
-     * own calls are decided too. A spawn's child runs in libc, past our reach: flagged only. */
-    int armed = replaces_this_process(op) ? afw_backstop_arm() : 1;
-    if (armed < 0) {
-        afw_report_block(&event, "backstop", "cannot hand a static binary to the supervisor's backstop; denied (fail closed)");
-        return -1;
-    }
-    if (armed > 0 && !(afw_shim_state()->segment_flags & AFW_SEGMENT_QUIET)) {
+    if (verdict == 0 && (event.event_flags & AFW_EVENT_STATIC_BINARY) &&
+        !(afw_shim_state()->segment_flags & AFW_SEGMENT_QUIET)) {
         afw_report_static_binary(absolute);
     }
-    return 0;
+    return verdict;
 }
 
 static int decide_exec_at(const char *op, int dirfd, const char *path, char *const argv[], bool by_name,

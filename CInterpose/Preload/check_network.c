@@ -1,5 +1,5 @@
 /*
- * check_network.c: turns connect() into a NETWORK event: family, address, port and the
+ * check_network.c: turns connect() (and a send that names its destination) into a NETWORK event: family, address, port and the
  * name this process resolved for the address. Only IP sockets are judged; a unix socket or
  * netlink address is local plumbing and passes undecided.
  */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "real_symbols.h"
@@ -19,29 +20,28 @@
 extern char **environ;
 
 struct exec_call {
-    enum afw_real_id id;
+    bool search; /* execvpe: libc's PATH walk; otherwise one system call */
+    long number; /* SYS_execve or SYS_execveat */
     int fd;
     const char *path;
     char *const *argv;
     int flags;
 };
 
+/* A decided exec is made through the gadget page (direct_syscall.c), so the backstop does not
+ * decide it again. execvpe keeps glibc's own PATH walk and its ENOEXEC fallback to /bin/sh;
+ * its execs come from libc and the backstop sees them too. */
 static int exec_with(char *const envp[], void *context) {
     const struct exec_call *call = context;
-    void *real = afw_real_symbol(call->id);
-    if (real == NULL) {
-        errno = ENOSYS;
-        return -1;
+    if (call->search) {
+        int (*real)(const char *, char *const[], char *const[]) = AFW_REAL(execvpe);
+        return real != NULL ? real(call->path, call->argv, envp) : (errno = ENOSYS, -1);
     }
-    switch (call->id) {
-    case AFW_REAL_ID_fexecve:
-        return ((int (*)(int, char *const[], char *const[]))real)(call->fd, call->argv, envp);
-    case AFW_REAL_ID_execveat:
-        return ((int (*)(int, const char *, char *const[], char *const[], int))real)(call->fd, call->path,
-                                                                                    call->argv, envp, call->flags);
-    default: /* execve, execvpe */
-        return ((int (*)(const char *, char *const[], char *const[]))real)(call->path, call->argv, envp);
+    if (call->number == SYS_execveat) {
+        return (int)afw_direct_syscall(SYS_execveat, call->fd, (long)call->path, (long)call->argv, (long)envp,
+                                       call->flags, 0);
     }
+    return (int)afw_direct_syscall(SYS_execve, (long)call->path, (long)call->argv, (long)envp, 0, 0, 0);
 }
 
 /* Decides by path (searched in PATH when `search`) and execs with the rebuilt environment. */
@@ -52,8 +52,7 @@ static int exec_hook(const char *op, bool search, const char *path, char *const 
             return -1;
         }
     }
-    /* execvpe keeps glibc's own PATH walk and its ENOEXEC fallback to /bin/sh. */
-    struct exec_call call = {.id = search ? AFW_REAL_ID_execvpe : AFW_REAL_ID_execve, .path = path, .argv = argv};
+    struct exec_call call = {.search = search, .number = SYS_execve, .path = path, .argv = argv};
     return afw_env_with_child(envp, exec_with, &call);
 }
 
@@ -116,7 +115,8 @@ AFW_EXPORT int fexecve(int fd, char *const argv[], char *const envp[]) {
     if (!afw_shim_busy() && afw_check_exec_at("fexecve", fd, "", argv, AT_EMPTY_PATH) != 0) {
         return -1;
     }
-    struct exec_call call = {.id = AFW_REAL_ID_fexecve, .fd = fd, .argv = argv};
+    /* fexecve(fd) is execveat(fd, "", AT_EMPTY_PATH), which is how glibc makes it. */
+    struct exec_call call = {.number = SYS_execveat, .fd = fd, .path = "", .argv = argv, .flags = AT_EMPTY_PATH};
     return afw_env_with_child(envp, exec_with, &call);
 }
 
@@ -124,6 +124,6 @@ AFW_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *c
     if (!afw_shim_busy() && afw_check_exec_at("execveat", dirfd, path, argv, flags) != 0) {
         return -1;
     }
-    struct exec_call call = {.id = AFW_REAL_ID_execveat, .fd = dirfd, .path = path, .argv = argv, .flags = flags};
+    struct exec_call call = {.number = SYS_execveat, .fd = dirfd, .path = path, .argv = argv, .flags = flags};
     return afw_env_with_child(envp, exec_with, &call);
 }

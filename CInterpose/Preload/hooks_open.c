@@ -2,7 +2,8 @@
  * hooks_open.c: every libc entry point that opens a file by name. The fortified variants
  * (__open_2 and friends, used by programs built with _FORTIFY_SOURCE) and the *64 aliases
  * are separate symbols, and fopen/freopen reach the kernel through libc's internal open,
- * which no hook of open sees: each needs its own hook.
+ * which no hook of open sees: each needs its own hook. Decided opens are made through the
+ * gadget page (direct_syscall.c).
  *
  * Contract of every hook: while this thread is inside the shim, pass to libc; otherwise
  * afw_check_open decides, and a denied call fails with errno EACCES (-1 or NULL).
@@ -12,6 +13,9 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "real_symbols.h"
 #include "shim.h"
@@ -34,88 +38,108 @@ int __openat64_2(int dirfd, const char *path, int flags);
         mode_;                                                         \
     })
 
-/* Which real function to call, by signature. */
-enum open_shape {
-    SHAPE_OPEN,          /* (path, flags, mode) */
-    SHAPE_OPENAT,        /* (dirfd, path, flags, mode) */
-    SHAPE_OPEN_FORTIFY,  /* (path, flags) */
-    SHAPE_OPENAT_FORTIFY /* (dirfd, path, flags) */
-};
+/* Makes the open once it is decided (or when this thread is inside the shim), through the
+ * gadget page so that the backstop does not decide it a second time. */
+static int open_decided(int dirfd, const char *path, int flags, mode_t mode) {
+    long fd = afw_direct_syscall(SYS_openat, dirfd, (long)path, flags, (long)mode, 0, 0);
+    /* Inside dlsym (which may open a file) and without the gadget, syscall() itself cannot
+     * be looked up yet. */
+    if (fd < 0 && errno == ENOSYS && afw_real_symbol(AFW_REAL_ID_syscall) == NULL) {
+        return afw_open_while_resolving(dirfd, path, flags, mode);
+    }
+    return (int)fd;
+}
 
-static int open_hook(const char *op, enum afw_real_id id, enum open_shape shape, int dirfd, const char *path,
-                     int flags, mode_t mode) {
+static int open_hook(const char *op, int dirfd, const char *path, int flags, mode_t mode) {
     if (!afw_shim_busy() && afw_check_open(op, dirfd, path, flags) != 0) {
         return -1;
     }
-    void *real = afw_real_symbol(id);
-    if (real == NULL) {
-        return afw_open_while_resolving(dirfd, path, flags, mode);
-    }
-    switch (shape) {
-    case SHAPE_OPEN:
-        return ((int (*)(const char *, int, ...))real)(path, flags, mode);
-    case SHAPE_OPENAT:
-        return ((int (*)(int, const char *, int, ...))real)(dirfd, path, flags, mode);
-    case SHAPE_OPEN_FORTIFY:
-        return ((int (*)(const char *, int))real)(path, flags);
-    default:
-        return ((int (*)(int, const char *, int))real)(dirfd, path, flags);
-    }
+    return open_decided(dirfd, path, flags, mode);
 }
 
 AFW_EXPORT int open(const char *path, int flags, ...) {
-    return open_hook("open", AFW_REAL_ID_open, SHAPE_OPEN, AT_FDCWD, path, flags, MODE_ARGUMENT(flags, flags));
+    return open_hook("open", AT_FDCWD, path, flags, MODE_ARGUMENT(flags, flags));
 }
 
 AFW_EXPORT int open64(const char *path, int flags, ...) {
-    return open_hook("open64", AFW_REAL_ID_open64, SHAPE_OPEN, AT_FDCWD, path, flags, MODE_ARGUMENT(flags, flags));
+    return open_hook("open64", AT_FDCWD, path, flags, MODE_ARGUMENT(flags, flags));
 }
 
 AFW_EXPORT int openat(int dirfd, const char *path, int flags, ...) {
-    return open_hook("openat", AFW_REAL_ID_openat, SHAPE_OPENAT, dirfd, path, flags, MODE_ARGUMENT(flags, flags));
+    return open_hook("openat", dirfd, path, flags, MODE_ARGUMENT(flags, flags));
 }
 
 AFW_EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
-    return open_hook("openat64", AFW_REAL_ID_openat64, SHAPE_OPENAT, dirfd, path, flags,
+    return open_hook("openat64", dirfd, path, flags,
                      MODE_ARGUMENT(flags, flags));
 }
 
 AFW_EXPORT int __open_2(const char *path, int flags) {
-    return open_hook("__open_2", AFW_REAL_ID___open_2, SHAPE_OPEN_FORTIFY, AT_FDCWD, path, flags, 0);
+    return open_hook("__open_2", AT_FDCWD, path, flags, 0);
 }
 
 AFW_EXPORT int __open64_2(const char *path, int flags) {
-    return open_hook("__open64_2", AFW_REAL_ID___open64_2, SHAPE_OPEN_FORTIFY, AT_FDCWD, path, flags, 0);
+    return open_hook("__open64_2", AT_FDCWD, path, flags, 0);
 }
 
 AFW_EXPORT int __openat_2(int dirfd, const char *path, int flags) {
-    return open_hook("__openat_2", AFW_REAL_ID___openat_2, SHAPE_OPENAT_FORTIFY, dirfd, path, flags, 0);
+    return open_hook("__openat_2", dirfd, path, flags, 0);
 }
 
 AFW_EXPORT int __openat64_2(int dirfd, const char *path, int flags) {
-    return open_hook("__openat64_2", AFW_REAL_ID___openat64_2, SHAPE_OPENAT_FORTIFY, dirfd, path, flags, 0);
+    return open_hook("__openat64_2", dirfd, path, flags, 0);
 }
 
 /* creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode). */
 AFW_EXPORT int creat(const char *path, mode_t mode) {
-    if (!afw_shim_busy() && afw_check_open("creat", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC) != 0) {
-        return -1;
-    }
-    int (*real)(const char *, mode_t) = AFW_REAL(creat);
-    return real != NULL ? real(path, mode) : afw_open_while_resolving(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+    return open_hook("creat", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
 AFW_EXPORT int creat64(const char *path, mode_t mode) {
-    if (!afw_shim_busy() && afw_check_open("creat64", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC) != 0) {
-        return -1;
-    }
-    int (*real)(const char *, mode_t) = AFW_REAL(creat64);
-    return real != NULL ? real(path, mode) : afw_open_while_resolving(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+    return open_hook("creat64", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
+/* The open(2) flags of an fopen mode, as glibc reads it: r, w or a, then up to six of
+ * + x e b m c, stopping at the end or at ",ccs=". false for a mode fopen rejects. */
+static bool fopen_flags(const char *mode, int *flags) {
+    switch (mode[0]) {
+    case 'r': *flags = O_RDONLY; break;
+    case 'w': *flags = O_WRONLY | O_CREAT | O_TRUNC; break;
+    case 'a': *flags = O_WRONLY | O_CREAT | O_APPEND; break;
+    default: return false;
+    }
+    for (int i = 1; i < 7 && mode[i] != '\0' && mode[i] != ','; i++) {
+        if (mode[i] == '+') {
+            *flags = (*flags & ~O_ACCMODE) | O_RDWR;
+        } else if (mode[i] == 'x') {
+            *flags |= O_EXCL;
+        } else if (mode[i] == 'e') {
+            *flags |= O_CLOEXEC;
+        }
+    }
+    return true;
+}
+
+/* fopen opens through libc's internal open, which the backstop would decide a second time:
+ * open here through the gadget and wrap the descriptor. A mode with ",ccs=" (a wide-character
+ * stream's encoding, which only fopen sets up) goes to libc's fopen. */
 static FILE *fopen_hook(const char *op, enum afw_real_id id, const char *path, const char *mode) {
     if (!afw_shim_busy() && afw_check_fopen(op, path, mode) != 0) {
         return NULL;
+    }
+    int flags;
+    if (path != NULL && mode != NULL && strchr(mode, ',') == NULL && fopen_flags(mode, &flags)) {
+        int fd = open_decided(AT_FDCWD, path, flags, 0666);
+        if (fd < 0) {
+            return NULL;
+        }
+        FILE *stream = fdopen(fd, mode);
+        if (stream == NULL) {
+            int saved = errno;
+            close(fd);
+            errno = saved;
+        }
+        return stream;
     }
     FILE *(*real)(const char *, const char *) = (FILE * (*)(const char *, const char *)) afw_real_symbol(id);
     if (real == NULL) {

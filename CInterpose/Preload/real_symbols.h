@@ -1,6 +1,7 @@
 /*
  * real_symbols.h: libc's own versions of the functions we hook, found with
- * dlsym(RTLD_NEXT) (so a preload library loaded after ours still sees the call).
+ * dlsym(RTLD_NEXT) (so a preload library loaded after ours still sees the call). The calls
+ * that are one system call (open, execve, connect...) are made with afw_direct_syscall.
  */
 #ifndef AFW_REAL_SYMBOLS_H
 #define AFW_REAL_SYMBOLS_H
@@ -8,10 +9,8 @@
 #include "shim.h"
 
 #define AFW_REAL_SYMBOL_LIST(X) \
-    X(open) X(open64) X(openat) X(openat64) X(__open_2) X(__open64_2) X(__openat_2) X(__openat64_2) \
-    X(creat) X(creat64) X(fopen) X(fopen64) X(freopen) X(freopen64) \
-    X(execve) X(execvpe) X(fexecve) X(execveat) X(posix_spawn) X(posix_spawnp) \
-    X(posix_spawn_file_actions_addopen) X(system) X(popen) X(connect) X(syscall) \
+    X(fopen) X(fopen64) X(freopen) X(freopen64) X(execvpe) X(posix_spawn) X(posix_spawnp) \
+    X(posix_spawn_file_actions_addopen) X(system) X(popen) X(syscall) \
     X(getaddrinfo) X(gethostbyname) X(gethostbyname2) X(gethostbyname_r) X(gethostbyname2_r)
 
 enum afw_real_id {

@@ -30,6 +30,11 @@
 bool afw_shim_busy(void) AFW_HIDDEN;
 
 /* ---- Process state (shim.c) ------------------------------------------------------------ */
+enum afw_backstop_mode {
+    AFW_BACKSTOP_NONE = 0,     /* --no-backstop: static binaries are only flagged */
+    AFW_BACKSTOP_STANDARD = 1, /* decided calls go through the gadget page */
+    AFW_BACKSTOP_PARANOID = 2, /* the supervisor decides every call; the shim decides nothing */
+};
 enum afw_shim_mode {
     AFW_SHIM_INACTIVE = 0, /* no AGENTFIREWALL_SHM at load: not under a run, pass everything */
     AFW_SHIM_ACTIVE = 1,   /* segment mapped and checked */
@@ -42,6 +47,7 @@ struct afw_shim_state {
     size_t table_size;
     uint32_t segment_flags;              /* afw_segment_flags, copied at map time */
     uint32_t table_flags;                /* afw_table_flags, copied at map time */
+    int backstop;                        /* afw_backstop_mode */
     int32_t pid;                         /* refreshed in a fork child */
     int32_t ppid;
     char exe[4096];                      /* /proc/self/exe */
@@ -91,14 +97,16 @@ int afw_check_connect(const char *op, const struct sockaddr *address, socklen_t 
 
 /* ---- The "agentfirewall: blocked ..." line (report.c) ---------------------------------- */
 void afw_report_block(const struct afw_event_view *event, const char *rule_id, const char *reason) AFW_HIDDEN;
-/* `agentfirewall: warning: PROGRAM is a static binary: ...`, so that a user sees where the
- * shim's coverage ends instead of assuming it. */
+/* `agentfirewall: warning: PROGRAM is a static binary: ...` when the run has no backstop, so
+ * that a user sees where the shim's coverage ends instead of assuming it. */
 void afw_report_static_binary(const char *program) AFW_HIDDEN;
-/* Before exec'ing a static binary: installs the notifying filter on this thread and hands
- * its listener to the supervisor. 0 when armed, 1 when the run has no backstop, -1 when arming
- * failed (the exec must then be refused: fail closed). */
-int afw_backstop_arm(void) AFW_HIDDEN;
 
+/* ---- Making the decided call (direct_syscall.c) ----------------------------------------
+ * Maps the gadget page (standard backstop only): calls made from it pass the seccomp filter
+ * without a second decision by the supervisor. */
+void afw_gadget_map(void) AFW_HIDDEN;
+/* syscall() semantics (-1 and errno on failure), from the gadget page when it is mapped. */
+long afw_direct_syscall(long number, long a, long b, long c, long d, long e, long f) AFW_HIDDEN;
 /* ---- Names the process resolved (host_names.c) ----------------------------------------- */
 void afw_host_remember(const char *name, int family, const void *address) AFW_HIDDEN;
 /* Copies the name last resolved to (family 4|6, address) into out; false when unknown. */

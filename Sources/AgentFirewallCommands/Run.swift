@@ -63,12 +63,18 @@ struct Run: ParsableCommand {
     @Flag(help: "Start COMMAND without the seccomp backstop: io_uring, ptrace, mount, new user namespaces... then stay open to it.")
     var noBackstop = false
 
+    @Flag(help: "Send every open, exec, connect and send of every process to the supervisor, the shim's own included: slower, and sound against native code that attacks the shim in its own memory.")
+    var paranoid = false
+
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to run, after `--`.", valueName: "command"))
     var command: [String] = []
 
     func validate() throws {
         if command.isEmpty {
             throw ValidationError("missing COMMAND: put it after `--`, e.g. `agentfirewall run -- ls -l`")
+        }
+        if paranoid && noBackstop {
+            throw ValidationError("--paranoid needs the backstop; it cannot be combined with --no-backstop")
         }
         if approve == .ask {
             throw ValidationError("--approve ask is not available yet (interactive approvals come in a later version); use --approve deny or --approve allow")
@@ -89,7 +95,8 @@ struct Run: ParsableCommand {
         }
         let firewall = FirewallRun(FirewallRun.Configuration(
             policy: loaded, context: context, command: command, auditPath: audit, monitor: mode == .monitor,
-            quiet: quiet, approve: approve == .allow ? .allow : .deny, backstop: !noBackstop))
+            quiet: quiet, approve: approve == .allow ? .allow : .deny,
+            backstop: noBackstop ? nil : (paranoid ? .paranoid : .standard)))
         do {
             throw ExitCode(try firewall.run())
         } catch let error as SupervisorError {

@@ -4,7 +4,7 @@ import CAgentFirewallABI
 /// variables that lead the shim to this run's segment.
 public enum AgentEnvironment {
     public static func build(
-        inherited: [[UInt8]], preloadLibrary: String, segmentName: String, backstopSocket: String? = nil
+        inherited: [[UInt8]], preloadLibrary: String, segmentName: String, backstop: BackstopMode? = nil
     ) -> [[UInt8]] {
         let ldPreloadPrefix = Array("LD_PRELOAD=".utf8)
         let firewallPrefix = Array(AFW_ENV_PREFIX.utf8)
@@ -29,9 +29,10 @@ public enum AgentEnvironment {
         environment.append(preload)
         environment.append(Array("\(AFW_ENV_SHM)=\(segmentName)".utf8))
         environment.append(Array("\(AFW_ENV_PRELOAD_PATH)=\(preloadLibrary)".utf8))
-        if let backstopSocket {
-            // Where the shim hands over the notifying filter of a static binary it execs.
-            environment.append(Array("AGENTFIREWALL_BACKSTOP=\(backstopSocket)".utf8))
+        if let backstop {
+            // Standard: the shim makes its decided calls from the gadget page. Paranoid: it
+            // leaves every decision to the supervisor. Unset: it warns about static binaries.
+            environment.append(Array("\(AFW_ENV_BACKSTOP)=\(backstop.environmentValue)".utf8))
         }
         return environment
     }

@@ -5,95 +5,86 @@ import CInterposeCore
 import Glibc
 import Synchronization
 
-/// Decides the calls of programs the shim cannot see into. Before a process execs a static
-/// binary, the shim installs a seccomp filter that notifies its opens, execs and connects,
-/// and passes the filter's listener to this server over a Unix socket in a private directory
-/// (mode 0700). Each notified call is decided by the same Engine as the fast and slow paths
-/// and recorded with `"path":"backstop"`.
+/// Decides the calls the shim did not make itself. The agent starts under a seccomp filter
+/// (afw_notify_filter.h) whose listener this server holds: every open, exec, connect and
+/// addressed send of every process of the agent that did not come from the shim's gadget
+/// (static binaries, raw system calls, the loader's and libc's internal opens; in paranoid
+/// mode every call) waits in the kernel until this server has decided it with the same
+/// Engine as the fast and slow paths. Recorded with `"path":"backstop"`.
 public final class BackstopServer: @unchecked Sendable {
     // @unchecked: `listeners` belongs to the server thread alone; `stop` joins it before
     // anything else touches the server.
 
-    /// Where the shim connects: exported to the agent as AGENTFIREWALL_BACKSTOP.
-    public let socketPath: String
-    private let directory: String
-    private let socketFD: Int32
-    private let wakeFDs: (read: Int32, write: Int32)
+    private static let stopMessage: Int32 = -1
+    /// Carries listeners to adopt (and the stop message) to the server thread, and wakes it.
+    private let mailbox: (read: Int32, write: Int32)
     private let engine: Engine
     private let approve: ApproveMode
     private let monitor: Bool
+    private let quiet: Bool
     private let audit: AuditWriter?
     private var listeners: [Int32] = []
     private var thread: OSThread?
     private let call = UnsafeMutablePointer<afw_backstop_call>.allocate(capacity: 1)
 
-    public init(engine: Engine, approve: ApproveMode, monitor: Bool, audit: AuditWriter?) throws(SupervisorError) {
-        var template = Array("/tmp/agentfirewall-backstop.XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else {
-            throw SupervisorError(.system, "cannot create the backstop's private directory in /tmp: \(String(cString: strerror(errno)))")
+    public init(engine: Engine, approve: ApproveMode, monitor: Bool, quiet: Bool, audit: AuditWriter?) throws(SupervisorError) {
+        var descriptors: [Int32] = [0, 0]
+        // SOCK_SEQPACKET: each listener number arrives whole, as its own message.
+        guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &descriptors) == 0 else {
+            throw SupervisorError(.system, "cannot create the backstop's mailbox: \(String(cString: strerror(errno)))")
         }
-        directory = String(cString: created)
-        socketPath = directory + "/notify.sock"
-        let socketFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        self.socketFD = socketFD
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(socketPath.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes.prefix($0.count - 1)) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        var pipeFDs: [Int32] = [0, 0]  // a socketpair: wakes the poll loop at stop
-        guard socketFD >= 0, bound == 0, listen(socketFD, 64) == 0, socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pipeFDs) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(socketPath)
-            rmdir(directory)
-            close(socketFD)
-            throw SupervisorError(.system, "cannot listen on the backstop socket \(socketPath): \(reason)")
-        }
-        wakeFDs = (pipeFDs[0], pipeFDs[1])
+        mailbox = (descriptors[0], descriptors[1])
         self.engine = engine
         self.approve = approve
         self.monitor = monitor
+        self.quiet = quiet
         self.audit = audit
     }
 
     deinit {
         call.deallocate()
+        close(mailbox.read)
+        close(mailbox.write)
     }
 
     public func start() throws(OSError) {
         thread = try OSThread { [self] in serve() }
     }
 
-    /// Stops serving. Programs still running under a notifying filter then get ENOSYS for
-    /// their covered calls (the kernel's answer when a listener is gone): denied, not allowed.
+    /// Serves `listener` from now on (it becomes the server's to close). Safe from any thread.
+    public func adopt(listener: Int32) {
+        post(listener)
+    }
+
+    /// Stops serving. Processes still running under the filter then get ENOSYS for their
+    /// covered calls (the kernel's answer when a listener is gone): denied, not allowed.
     public func stop() {
-        _ = write(wakeFDs.write, "x", 1)
+        post(BackstopServer.stopMessage)
         thread.take()?.join()
         for listener in listeners { close(listener) }
-        close(socketFD)
-        close(wakeFDs.read)
-        close(wakeFDs.write)
-        unlink(socketPath)
-        rmdir(directory)
+        listeners.removeAll()
+    }
+
+    private func post(_ message: Int32) {
+        var message = message
+        while write(mailbox.write, &message, MemoryLayout<Int32>.size) < 0 && errno == EINTR {}
     }
 
     private func serve() {
         while true {
-            var descriptors = [pollfd(fd: wakeFDs.read, events: Int16(POLLIN), revents: 0),
-                               pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)]
+            var descriptors = [pollfd(fd: mailbox.read, events: Int16(POLLIN), revents: 0)]
             descriptors += listeners.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             guard poll(&descriptors, nfds_t(descriptors.count), -1) > 0 else { continue }
-            if descriptors[0].revents != 0 { return }
-            if descriptors[1].revents & Int16(POLLIN) != 0 {
-                var listener: Int32 = -1
-                if afw_backstop_accept(socketFD, &listener) == 0 { listeners.append(listener) }
+            if descriptors[0].revents & Int16(POLLIN) != 0 {
+                var message: Int32 = 0
+                if read(mailbox.read, &message, MemoryLayout<Int32>.size) == MemoryLayout<Int32>.size {
+                    if message == BackstopServer.stopMessage { return }
+                    listeners.append(message)
+                }
+                continue
             }
             var closed: Set<Int32> = []
-            for descriptor in descriptors.dropFirst(2) {
+            for descriptor in descriptors.dropFirst() {
                 if descriptor.revents & Int16(POLLIN) != 0 {
                     if !serveOne(descriptor.fd) { closed.insert(descriptor.fd) }
                 } else if descriptor.revents != 0 {
@@ -149,12 +140,30 @@ public final class BackstopServer: @unchecked Sendable {
         let (enforced, review) = approve.enforce(decision)
         let allowed = monitor || enforced == .allow
         _ = afw_backstop_respond(listener, call.pointee.id, allowed, EACCES)
+        if !allowed && !quiet {
+            // The shim prints this line in the agent for what it blocks; for what it never
+            // saw, the supervisor's stderr (normally the same terminal) is the place.
+            let reason = review != nil ? "review denied: \(decision.reason)" : decision.reason
+            StandardError.writeLine("agentfirewall: blocked \(subject.surface.rawValue) \(BackstopServer.describe(subject)) (rule \(decision.ruleID ?? "default")): \(reason)")
+        }
         audit?.write(AuditRecord(
             timeNanoseconds: Clock.realtimeNanoseconds(), pid: call.pointee.pid, parentPID: call.pointee.ppid,
             executable: executable(of: call.pointee.pid), operation: operation,
             subject: subject, decision: decision, monitor: monitor, path: .backstop,
             latencyNanoseconds: 0, review: review))
         return true
+    }
+
+    /// The subject as the block line shows it: a path, a command line, or host:port.
+    private static func describe(_ subject: AuditSubject) -> String {
+        switch subject {
+        case .file(let path, _, _):
+            String(decoding: path, as: UTF8.self)
+        case .exec(_, let argv):
+            argv.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+        case .network(let address, let port, _):
+            address.bytes.count == 16 ? "[\(address)]:\(port)" : "\(address):\(port)"
+        }
     }
 
     private func executable(of pid: Int32) -> [UInt8] {

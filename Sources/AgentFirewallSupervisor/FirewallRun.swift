@@ -13,13 +13,13 @@ public struct FirewallRun {
         public var monitor: Bool
         public var quiet: Bool
         public var approve: ApproveMode
-        /// Whether COMMAND starts under the seccomp deny list (`SeccompDenyList`); off only
-        /// with --no-backstop.
-        public var backstop: Bool
+        /// The seccomp backstop COMMAND starts under: the deny list (`SeccompDenyList`) and
+        /// the notifying filter served by `BackstopServer`. nil only with --no-backstop.
+        public var backstop: BackstopMode?
 
         public init(
             policy: Policy, context: PolicyContext, command: [String], auditPath: String?, monitor: Bool, quiet: Bool,
-            approve: ApproveMode, backstop: Bool = true
+            approve: ApproveMode, backstop: BackstopMode? = .standard
         ) {
             self.policy = policy
             self.context = context
@@ -53,9 +53,9 @@ public struct FirewallRun {
         let launcher = try Launcher()
         let workingDirectory = configuration.context.workingDirectory
         let preloadLibrary = try PreloadLibrary.locate(workingDirectory: workingDirectory)
-        let backstop: SeccompFilter?
+        let denyList: SeccompFilter?
         do {
-            backstop = configuration.backstop ? try SeccompDenyList.makeFilter() : nil
+            denyList = configuration.backstop != nil ? try SeccompDenyList.makeFilter() : nil
         } catch {
             throw SupervisorError(.system, "cannot build the seccomp backstop (\(error)); is libseccomp current? --no-backstop runs without it", cause: error)
         }
@@ -100,10 +100,11 @@ public struct FirewallRun {
         } catch {
             throw SupervisorError(.system, "cannot start the ring server thread: \(error)", cause: error)
         }
-        // Static binaries run past the shim; their calls come here through seccomp user
-        // notification (with the backstop on).
-        let backstopServer = backstop == nil ? nil : try BackstopServer(
-            engine: engine, approve: configuration.approve, monitor: configuration.monitor, audit: audit)
+        // What the shim does not see (static binaries, raw system calls, libc's own opens)
+        // comes here through seccomp user notification.
+        let backstopServer = configuration.backstop == nil ? nil : try BackstopServer(
+            engine: engine, approve: configuration.approve, monitor: configuration.monitor, quiet: configuration.quiet,
+            audit: audit)
         do {
             try backstopServer?.start()
         } catch {
@@ -112,20 +113,28 @@ public struct FirewallRun {
         }
         let environment = AgentEnvironment.build(
             inherited: CurrentProcess.environment(), preloadLibrary: preloadLibrary, segmentName: session.name,
-            backstopSocket: backstopServer?.socketPath)
+            backstop: configuration.backstop)
+        let confinement = denyList.map { denyList in
+            Launcher.Confinement(denyList: denyList, notifying: backstopServer.map { server in
+                Launcher.Confinement.Notifying(mode: configuration.backstop ?? .standard) { server.adopt(listener: $0) }
+            })
+        }
         let agent: pid_t
         do {
             agent = try launcher.start(
-                program: program, arguments: configuration.command, environment: environment, backstop: backstop)
+                program: program, arguments: configuration.command, environment: environment, confinement: confinement)
         } catch {
             session.markDead()
             switch error {
             case .backstop(let cause):
                 backstopServer?.stop()
                 _ = server.finish()
+                let why = cause.errno == EBUSY
+                    ? "this process already runs under a seccomp filter with a listener (agentfirewall inside agentfirewall?)"
+                    : "this kernel or container does not allow seccomp filters with user notification (Linux 5.0+)"
                 throw SupervisorError(
                     .system,
-                    "cannot install the seccomp backstop (\(cause)): this kernel or container does not allow seccomp filters; \(configuration.command[0]) was not started (--no-backstop runs it without the backstop)",
+                    "cannot install the seccomp backstop (\(cause)): \(why); \(configuration.command[0]) was not started (--no-backstop runs it without the backstop)",
                     cause: cause)
             case .spawn(let cause):
                 backstopServer?.stop()

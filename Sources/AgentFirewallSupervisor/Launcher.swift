@@ -34,10 +34,37 @@ public final class Launcher {
 
     /// Why `start` failed.
     public enum StartError: Error, Sendable {
-        /// The backstop filter could not be installed (or its thread not started); nothing ran.
+        /// A backstop filter could not be installed (or its thread not started); nothing ran.
         case backstop(OSError)
         /// posix_spawn failed (ENOENT, EACCES... from the exec).
         case spawn(OSError)
+    }
+
+    /// The seccomp filters the agent starts under.
+    public struct Confinement: Sendable {
+        /// The deny list (`SeccompDenyList`); loading it also sets no_new_privs.
+        public let denyList: SeccompFilter
+        /// The notifying filter, when the supervisor serves one.
+        public let notifying: Notifying?
+
+        public struct Notifying: Sendable {
+            public let mode: BackstopMode
+            /// Takes the filter's listener. Called on the launch thread, after the filter is
+            /// installed and before the program starts; it must hand the descriptor to a
+            /// thread that already runs (a thread started from the launch thread would
+            /// inherit the filter, and its own calls would wait for itself).
+            public let adoptListener: @Sendable (Int32) -> Void
+
+            public init(mode: BackstopMode, adoptListener: @escaping @Sendable (Int32) -> Void) {
+                self.mode = mode
+                self.adoptListener = adoptListener
+            }
+        }
+
+        public init(denyList: SeccompFilter, notifying: Notifying?) {
+            self.denyList = denyList
+            self.notifying = notifying
+        }
     }
 
     /// Starts the program. The child gets an empty signal mask (a mask survives exec, and
@@ -45,18 +72,18 @@ public final class Launcher {
     /// dispositions pass on as they reached us, as a shell passes them (so `nohup` and
     /// background jobs keep their ignored SIGHUP or SIGINT).
     ///
-    /// With a `backstop`, the program starts under that seccomp filter. The filter is loaded
+    /// With a `confinement`, the program starts under its seccomp filters. They are loaded
     /// on a thread started for this one spawn, which ends right after: seccomp filters and
     /// no_new_privs belong to a thread and pass to the processes it creates, so the agent
     /// inherits them and the supervisor's other threads never carry them (the supervisor may
-    /// need what the agent may not, and it never runs a denied call by accident). A forked
-    /// helper would have to install the filter between fork and exec, where the forked copy of
-    /// a multi-threaded Swift process must not run Swift code (a lock held by another thread
-    /// at fork stays held forever); a thread needs no such care.
+    /// need what the agent may not, and its own opens must not wait for its own answers). A
+    /// forked helper would have to install the filters between fork and exec, where the forked
+    /// copy of a multi-threaded Swift process must not run Swift code (a lock held by another
+    /// thread at fork stays held forever); a thread needs no such care.
     public func start(
-        program: String, arguments: [String], environment: [[UInt8]], backstop: SeccompFilter? = nil
+        program: String, arguments: [String], environment: [[UInt8]], confinement: Confinement? = nil
     ) throws(StartError) -> pid_t {
-        guard let backstop else {
+        guard let confinement else {
             do {
                 return try Launcher.spawn(program: program, arguments: arguments, environment: environment)
             } catch {
@@ -70,13 +97,19 @@ public final class Launcher {
         do throws(OSError) {
             let thread = try OSThread {
                 do throws(OSError) {
-                    try backstop.loadOnCurrentThread()
+                    try confinement.denyList.loadOnCurrentThread()
+                    if let notifying = confinement.notifying {
+                        let listener = try SeccompNotifyFilter.installOnCurrentThread(
+                            exemptingShimGadget: notifying.mode == .standard)
+                        notifying.adoptListener(listener)
+                    }
                 } catch {
                     outcome.result = .failure(.backstop(error))
                     return
                 }
                 // glibc's posix_spawn tries clone3 first; the filter answers ENOSYS, and glibc
-                // falls back to clone(CLONE_VM | CLONE_VFORK), which the filter allows.
+                // falls back to clone(CLONE_VM | CLONE_VFORK), which the filter allows. Its
+                // exec is the agent's first notified call.
                 do throws(OSError) {
                     outcome.result = .success(try Launcher.spawn(program: program, arguments: arguments, environment: environment))
                 } catch {

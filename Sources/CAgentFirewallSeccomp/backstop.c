@@ -1,5 +1,6 @@
 /*
- * backstop.c: serving seccomp user notifications for programs the shim cannot see into.
+ * backstop.c: serving the seccomp user notifications of the backstop's filter
+ * (afw_notify_filter.h): every covered call the shim did not make itself.
  * Arguments are read from /proc/PID/mem, then SECCOMP_IOCTL_NOTIF_ID_VALID confirms the
  * notification is still live: if the target died or was interrupted meanwhile, its pid may
  * already name another process, and what we read must not be trusted.
@@ -20,38 +21,6 @@
 #include <unistd.h>
 
 #include "afw_core.h"
-
-int afw_backstop_accept(int listen_fd, int *notify_fd)
-{
-    int connection = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (connection < 0)
-        return -errno;
-    /* Any process of the agent can connect: one that never sends must not stall the backstop
-     * (and with it every static binary's calls). */
-    struct timeval patience = {.tv_sec = 2};
-    setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
-    char byte;
-    struct iovec vector = {&byte, 1};
-    union {
-        char buffer[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.buffer,
-                             .msg_controllen = sizeof control.buffer};
-    int status = -EPROTO;
-    if (recvmsg(connection, &message, MSG_CMSG_CLOEXEC) == 1) {
-        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-        if (header != NULL && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS &&
-            header->cmsg_len == CMSG_LEN(sizeof(int))) {
-            memcpy(notify_fd, CMSG_DATA(header), sizeof(int));
-            status = write(connection, "k", 1) == 1 ? 0 : -errno;
-            if (status != 0)
-                close(*notify_fd);
-        }
-    }
-    close(connection);
-    return status;
-}
 
 /* Reads a NUL-terminated string at `address` in the target. */
 static bool read_string(int memory, uint64_t address, char *out, size_t size)
@@ -80,17 +49,38 @@ static bool base_directory(int32_t pid, int dirfd, char *out, size_t size)
     return true;
 }
 
+/* /proc/self and /proc/thread-self name the supervisor when the supervisor resolves them:
+ * rewrite them to the target's own /proc entry (its thread id, which /proc also serves). */
+static bool target_proc_path(int32_t pid, const char *absolute, char *out, size_t size)
+{
+    static const char *const own_names[] = {"/proc/self", "/proc/thread-self"};
+    for (size_t i = 0; i < sizeof own_names / sizeof own_names[0]; i++) {
+        size_t length = strlen(own_names[i]);
+        if (strncmp(absolute, own_names[i], length) == 0 && (absolute[length] == '/' || absolute[length] == '\0')) {
+            int written = snprintf(out, size, "/proc/%d%s", pid, absolute + length);
+            return written > 0 && (size_t)written < size;
+        }
+    }
+    size_t length = strlen(absolute);
+    if (length >= size)
+        return false;
+    memcpy(out, absolute, length + 1);
+    return true;
+}
+
 static bool absolute_path(int32_t pid, int dirfd, const char *path, char *out, size_t size)
 {
     char base[PATH_MAX] = "/";
+    char lexical[PATH_MAX];
     if (path[0] != '/' && !base_directory(pid, dirfd, base, sizeof base))
         return false;
-    return afw_path_lexical(base, path, out, size) == AFW_OK;
+    return afw_path_lexical(base, path, lexical, sizeof lexical) == AFW_OK &&
+           target_proc_path(pid, lexical, out, size);
 }
 
 static int read_file_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
 {
-    const uint64_t *args = request->data.args;
+    const __u64 *args = request->data.args;
     int dirfd = AT_FDCWD;
     uint64_t path_address;
     int flags;
@@ -123,7 +113,7 @@ static int read_file_call(int memory, const struct seccomp_notif *request, struc
 
 static int read_exec_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
 {
-    const uint64_t *args = request->data.args;
+    const __u64 *args = request->data.args;
     bool at = request->data.nr == SYS_execveat;
     int dirfd = at ? (int)args[0] : AT_FDCWD;
     uint64_t path_address = at ? args[1] : args[0];
@@ -161,28 +151,96 @@ static int read_exec_call(int memory, const struct seccomp_notif *request, struc
     return 0;
 }
 
-static int read_connect_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
+/* Fills the call's address from a socket address read out of the target. false for
+ * families that are not the network surface (Unix, netlink...). */
+static bool network_destination(const struct sockaddr_storage *address, size_t length, struct afw_backstop_call *call)
 {
-    strcpy(call->op, "connect");
-    struct sockaddr_storage address = {0};
-    size_t length = request->data.args[2] < sizeof address ? (size_t)request->data.args[2] : sizeof address;
-    if (length < sizeof(sa_family_t) || pread(memory, &address, length, (off_t)request->data.args[1]) != (ssize_t)length)
-        return -EFAULT;
-    if (address.ss_family == AF_INET && length >= sizeof(struct sockaddr_in)) {
-        const struct sockaddr_in *v4 = (const struct sockaddr_in *)&address;
+    if (address->ss_family == AF_INET && length >= sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
         call->family = 4;
         memcpy(call->address, &v4->sin_addr, 4);
         call->port = ntohs(v4->sin_port);
-    } else if (address.ss_family == AF_INET6 && length >= sizeof(struct sockaddr_in6)) {
-        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)&address;
+        return true;
+    }
+    if (address->ss_family == AF_INET6 && length >= sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
         call->family = 6;
         memcpy(call->address, &v6->sin6_addr, 16);
         call->port = ntohs(v6->sin6_port);
-    } else {
-        call->kind = AFW_BACKSTOP_PASS; /* Unix and other families: not a network surface */
+        return true;
+    }
+    return false;
+}
+
+static int read_address(int memory, uint64_t pointer, uint64_t length, struct sockaddr_storage *address, size_t *read_length)
+{
+    memset(address, 0, sizeof *address);
+    *read_length = length < sizeof *address ? (size_t)length : sizeof *address;
+    if (*read_length < sizeof(sa_family_t) || pread(memory, address, *read_length, (off_t)pointer) != (ssize_t)*read_length)
+        return -EFAULT;
+    return 0;
+}
+
+static int read_connect_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
+{
+    strcpy(call->op, "connect");
+    struct sockaddr_storage address;
+    size_t length;
+    if (read_address(memory, request->data.args[1], request->data.args[2], &address, &length) != 0)
+        return -EFAULT;
+    call->kind = network_destination(&address, length, call) ? AFW_BACKSTOP_NETWORK : AFW_BACKSTOP_PASS;
+    return 0;
+}
+
+/* The most messages of one sendmmsg whose destinations are read; the kernel caps vlen at
+ * UIO_MAXIOV (1024), and a call with more is refused rather than half checked. */
+#define SENDMMSG_MAX 1024
+
+/* sendto with a destination (the filter lets the others through), sendmsg and sendmmsg
+ * with a msg_name. A message without a destination goes where its socket's connect, already
+ * decided, said. One sendmmsg may name several destinations: the call is decided on the
+ * first, and refused outright when another differs, since one answer covers the whole call. */
+static int read_send_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
+{
+    const __u64 *args = request->data.args;
+    call->kind = AFW_BACKSTOP_PASS;
+    struct sockaddr_storage address;
+    size_t length;
+    if (request->data.nr == SYS_sendto) {
+        strcpy(call->op, "sendto");
+        if (read_address(memory, args[4], args[5], &address, &length) != 0)
+            return -EFAULT;
+        if (network_destination(&address, length, call))
+            call->kind = AFW_BACKSTOP_NETWORK;
         return 0;
     }
-    call->kind = AFW_BACKSTOP_NETWORK;
+    bool many = request->data.nr == SYS_sendmmsg;
+    strcpy(call->op, many ? "sendmmsg" : "sendmsg");
+    uint64_t count = many ? args[2] : 1;
+    if (count > SENDMMSG_MAX)
+        return -EINVAL;
+    for (uint64_t i = 0; i < count; i++) {
+        struct msghdr message;
+        off_t at = (off_t)(args[1] + i * (many ? sizeof(struct mmsghdr) : sizeof(struct msghdr)));
+        if (pread(memory, &message, sizeof message, at) != (ssize_t)sizeof message)
+            return -EFAULT;
+        if (message.msg_name == NULL)
+            continue;
+        if (read_address(memory, (uint64_t)(uintptr_t)message.msg_name, message.msg_namelen, &address, &length) != 0)
+            return -EFAULT;
+        struct afw_backstop_call destination = {.kind = AFW_BACKSTOP_PASS};
+        if (!network_destination(&address, length, &destination))
+            continue;
+        if (call->kind == AFW_BACKSTOP_PASS) {
+            call->kind = AFW_BACKSTOP_NETWORK;
+            call->family = destination.family;
+            call->port = destination.port;
+            memcpy(call->address, destination.address, sizeof call->address);
+        } else if (destination.family != call->family || destination.port != call->port ||
+                   memcmp(destination.address, call->address, sizeof call->address) != 0) {
+            return -EACCES;
+        }
+    }
     return 0;
 }
 
@@ -234,6 +292,9 @@ int afw_backstop_receive(int notify_fd, struct afw_backstop_call *call)
         case SYS_connect:
             status = read_connect_call(memory, &request, call);
             break;
+        case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
+            status = read_send_call(memory, &request, call);
+            break;
         default:
             call->kind = AFW_BACKSTOP_PASS;
             status = 0;
@@ -245,8 +306,10 @@ int afw_backstop_receive(int notify_fd, struct afw_backstop_call *call)
     if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0)
         return -ENOENT;
     if (status != 0) {
-        /* Unreadable arguments (a bad pointer, a path too long): refuse rather than guess. */
-        afw_backstop_respond(notify_fd, request.id, false, status == -EFAULT ? EFAULT : EACCES);
+        /* Arguments that cannot be read (a bad pointer, a path too long, /proc/PID/mem
+         * refused) or that cannot be decided with one answer: refuse rather than guess. A bad
+         * pointer or count gets the error the kernel would have given. */
+        afw_backstop_respond(notify_fd, request.id, false, status == -EFAULT || status == -EINVAL ? -status : EACCES);
         return -ENOENT;
     }
     return 0;

@@ -6,7 +6,7 @@ import Testing
 /// Runs a Launcher on a thread of its own: the Launcher blocks signals in the calling thread,
 /// which must not leak into the test runner's threads.
 func launch(
-    _ arguments: [String], backstop: SeccompFilter? = nil, afterStart: @escaping @Sendable (pid_t) -> Void = { _ in }
+    _ arguments: [String], confinement: Launcher.Confinement? = nil, afterStart: @escaping @Sendable (pid_t) -> Void = { _ in }
 ) throws -> ProcessTermination {
     final class Outcome: @unchecked Sendable {
         var result: Result<ProcessTermination, any Error> = .failure(CancellationError())
@@ -17,7 +17,7 @@ func launch(
             let launcher = try Launcher()
             let environment = CurrentProcess.environment()
             let pid = try launcher.start(
-                program: "/bin/sh", arguments: arguments, environment: environment, backstop: backstop)
+                program: "/bin/sh", arguments: arguments, environment: environment, confinement: confinement)
             afterStart(pid)
             return try launcher.waitForExit(of: pid)
         }
@@ -84,7 +84,7 @@ func launch(
         // Seccomp 2 is filter mode; both it and no_new_privs are per thread and inherited.
         let termination = try launch(
             ["sh", "-c", "grep -q '^Seccomp:[[:space:]]*2$' /proc/self/status && grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/self/status"],
-            backstop: try SeccompDenyList.makeFilter())
+            confinement: Launcher.Confinement(denyList: try SeccompDenyList.makeFilter(), notifying: nil))
         #expect(termination == .exited(0))
         // The filter was loaded on a thread of its own that has ended: this thread, like
         // every other thread of the supervisor, is not filtered.

@@ -7,6 +7,12 @@
  *   probe execve PATH [ARG...] | execvp NAME [ARG...] | spawnp NAME [ARG...] | system CMD
  *   probe connect ADDRESS PORT | syscall-connect ADDRESS PORT
  *   probe open-under-signals PATH COUNT   (COUNT opens while a 100 us timer interrupts them)
+ *   probe sendto ADDRESS PORT | sendmsg ADDRESS PORT   (one UDP datagram "leak" to the address)
+ * x86_64 only, a `syscall` instruction of the probe's own, which no libc hook sees:
+ *   probe asm-openat PATH | asm-connect ADDRESS PORT | asm-sendto ADDRESS PORT | asm-sendmsg ADDRESS PORT
+ *   probe vfork-asm-openat PATH   (the open made by a vfork child)
+ *   probe gadget-openat PATH      (from a page at the shim's gadget address: the attack that
+ *                                  only --paranoid stops)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -19,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,10 +38,87 @@ static int report(int failed) {
     return 0;
 }
 
-static int connect_to(const char *address, const char *port, int raw) {
-    struct sockaddr_storage storage = {0};
-    socklen_t length;
+#if defined(__x86_64__)
+/* A system call made by an instruction in this program: no libc function, no hook. */
+static long raw_syscall(long number, long a, long b, long c, long d, long e, long f) {
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    long result;
+    __asm__ volatile("syscall"
+                     : "=a"(result)
+                     : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    if (result < 0 && result > -4096) {
+        errno = (int)-result;
+        return -1;
+    }
+    return result;
+}
+
+#define GADGET_ADDRESS 0xaf100000000UL /* AFW_GADGET_ADDRESS in agentfirewall_abi.h */
+
+/* Calls `syscall; ret` at the shim's gadget address: the shim's page when it mapped one
+ * (standard mode), otherwise a copy placed there by this program. */
+static long gadget_syscall(long number, long a, long b, long c) {
+    static const unsigned char code[] = {0x48, 0x89, 0xf8, 0x48, 0x89, 0xf7, 0x48, 0x89, 0xd6, 0x48, 0x89, 0xca,
+                                         0x0f, 0x05, 0xc3}; /* rax=rdi rdi=rsi rsi=rdx rdx=rcx; syscall; ret */
+    void *page = mmap((void *)GADGET_ADDRESS, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (page == (void *)GADGET_ADDRESS) {
+        memcpy(page, code, sizeof code);
+    }
+    long result = ((long (*)(long, long, long, long))GADGET_ADDRESS)(number, a, b, c);
+    if (result < 0 && result > -4096) {
+        errno = (int)-result;
+        return -1;
+    }
+    return result;
+}
+#endif
+
+static socklen_t socket_address(const char *address, const char *port, struct sockaddr_storage *storage, int *family) {
+    memset(storage, 0, sizeof *storage);
+    if (strchr(address, ':')) {
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)storage;
+        v6->sin6_family = *family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)atoi(port));
+        inet_pton(AF_INET6, address, &v6->sin6_addr);
+        return sizeof *v6;
+    }
+    struct sockaddr_in *v4 = (struct sockaddr_in *)storage;
+    v4->sin_family = *family = AF_INET;
+    v4->sin_port = htons((uint16_t)atoi(port));
+    inet_pton(AF_INET, address, &v4->sin_addr);
+    return sizeof *v4;
+}
+
+/* how: 0 sendto(), 1 sendmsg(), 2 a raw sendto, 3 a raw sendmsg. */
+static int send_datagram(const char *address, const char *port, int how) {
+    struct sockaddr_storage storage;
     int family;
+    socklen_t length = socket_address(address, port, &storage, &family);
+    int fd = socket(family, SOCK_DGRAM, 0);
+    char payload[] = "leak";
+    struct iovec vector = {payload, 4};
+    struct msghdr message = {.msg_name = &storage, .msg_namelen = length, .msg_iov = &vector, .msg_iovlen = 1};
+    long result;
+    switch (how) {
+    case 0: result = sendto(fd, payload, 4, 0, (struct sockaddr *)&storage, length); break;
+    case 1: result = sendmsg(fd, &message, 0); break;
+#if defined(__x86_64__)
+    case 2: result = raw_syscall(SYS_sendto, fd, (long)payload, 4, 0, (long)&storage, length); break;
+    case 3: result = raw_syscall(SYS_sendmsg, fd, (long)&message, 0, 0, 0, 0); break;
+#endif
+    default: errno = ENOSYS; result = -1;
+    }
+    return report(result < 0);
+}
+
+static int connect_to(const char *address, const char *port, int raw) {
+    struct sockaddr_storage storage;
+    int family;
+    socklen_t length = socket_address(address, port, &storage, &family);
     if (strchr(address, ':')) {
         struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&storage;
         v6->sin6_family = family = AF_INET6;
@@ -49,7 +133,15 @@ static int connect_to(const char *address, const char *port, int raw) {
         length = sizeof *v4;
     }
     int fd = socket(family, SOCK_STREAM, 0);
-    int result = raw ? (int)syscall(SYS_connect, fd, &storage, length) : connect(fd, (struct sockaddr *)&storage, length);
+    long result;
+    switch (raw) {
+    case 0: result = connect(fd, (struct sockaddr *)&storage, length); break;
+    case 1: result = syscall(SYS_connect, fd, &storage, length); break;
+#if defined(__x86_64__)
+    case 2: result = raw_syscall(SYS_connect, fd, (long)&storage, length, 0, 0, 0); break;
+#endif
+    default: errno = ENOSYS; result = -1;
+    }
     return report(result != 0);
 }
 
@@ -100,6 +192,28 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "open-under-signals") && argc > 3) return open_under_signals(arg, atoi(argv[3]));
     if (!strcmp(mode, "connect") && argc > 3) return connect_to(arg, argv[3], 0);
     if (!strcmp(mode, "syscall-connect") && argc > 3) return connect_to(arg, argv[3], 1);
+    if (!strcmp(mode, "sendto") && argc > 3) return send_datagram(arg, argv[3], 0);
+    if (!strcmp(mode, "sendmsg") && argc > 3) return send_datagram(arg, argv[3], 1);
+#if defined(__x86_64__)
+    if (!strcmp(mode, "asm-openat")) return report(raw_syscall(SYS_openat, AT_FDCWD, (long)arg, O_RDONLY, 0, 0, 0) < 0);
+    if (!strcmp(mode, "asm-connect") && argc > 3) return connect_to(arg, argv[3], 2);
+    if (!strcmp(mode, "asm-sendto") && argc > 3) return send_datagram(arg, argv[3], 2);
+    if (!strcmp(mode, "asm-sendmsg") && argc > 3) return send_datagram(arg, argv[3], 3);
+    if (!strcmp(mode, "gadget-openat")) return report(gadget_syscall(SYS_openat, AT_FDCWD, (long)arg, O_RDONLY) < 0);
+    if (!strcmp(mode, "vfork-asm-openat")) {
+        /* The child shares our memory until it exits: it leaves the open's errno in `failed`. */
+        static volatile int failed;
+        pid_t child = vfork();
+        if (child == 0) {
+            failed = raw_syscall(SYS_openat, AT_FDCWD, (long)arg, O_RDONLY, 0, 0, 0) < 0 ? errno : 0;
+            _exit(0);
+        }
+        int status;
+        waitpid(child, &status, 0);
+        errno = failed;
+        return report(failed != 0);
+    }
+#endif
     fprintf(stderr, "probe: unknown mode %s\n", mode);
     return 2;
 }

@@ -260,14 +260,15 @@ final class ExitStatus: @unchecked Sendable {
     }
 }
 
-/// A TCP listener on a loopback address, to tell "blocked by the firewall" (EACCES) from
-/// "nobody listens" (ECONNREFUSED) and to see whether anything got through.
+/// A TCP listener (or a UDP socket, with `datagrams`) on a loopback address, to tell "blocked
+/// by the firewall" (EACCES) from "nobody listens" (ECONNREFUSED) and to see whether anything
+/// got through.
 final class LoopbackListener {
     let fd: Int32
     let port: UInt16
 
-    init(address: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    init(address: String, datagrams: Bool = false) throws {
+        let fd = socket(AF_INET, Int32((datagrams ? SOCK_DGRAM : SOCK_STREAM).rawValue), 0)
         self.fd = fd
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -279,7 +280,7 @@ final class LoopbackListener {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, listen(fd, 16) == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+        guard bound == 0, datagrams || listen(fd, 16) == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &socketAddress) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
@@ -287,8 +288,8 @@ final class LoopbackListener {
         port = UInt16(bigEndian: socketAddress.sin_port)
     }
 
-    /// True when a connection is waiting to be accepted.
-    var hasPendingConnection: Bool {
+    /// True when a connection is waiting to be accepted (or a datagram to be read).
+    var hasPendingInput: Bool {
         var pollDescriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&pollDescriptor, 1, 0) > 0
     }

@@ -20,7 +20,7 @@ import Testing
         let listener = try LoopbackListener(address: "127.0.0.2")
         let outcome = try workspace.firewall(["python3", "-c", pythonConnect("127.0.0.2", listener.port)])
         #expect(outcome.stdout == "errno 13\n")
-        #expect(!listener.hasPendingConnection)
+        #expect(!listener.hasPendingInput)
         #expect(outcome.stderr.contains(
             "agentfirewall: blocked network 127.0.0.2:\(listener.port) (rule test.blocked-address)"))
         let record = try #require(try workspace.records(about: "127.0.0.2:\(listener.port)").first)
@@ -44,7 +44,7 @@ import Testing
         let listener = try LoopbackListener(address: "127.0.0.2")
         let outcome = try workspace.firewall([Build.probe, mode, "127.0.0.2", String(listener.port)])
         #expect(outcome.stdout == "errno=13\n")
-        #expect(!listener.hasPendingConnection)
+        #expect(!listener.hasPendingInput)
     }
 
     @Test func grandchildIsCovered() throws {
@@ -53,7 +53,7 @@ import Testing
         workspace.write("connect.py", pythonConnect("127.0.0.2", listener.port))
         let outcome = try workspace.firewall(["sh", "-c", "bash -c 'python3 connect.py'"])
         #expect(outcome.stdout == "errno 13\n")
-        #expect(!listener.hasPendingConnection)
+        #expect(!listener.hasPendingInput)
     }
 
     @Test func bashDevTcpIsCovered() throws {
@@ -61,7 +61,7 @@ import Testing
         let listener = try LoopbackListener(address: "127.0.0.2")
         let outcome = try workspace.firewall(["bash", "-c", "cat notes.txt > /dev/tcp/127.0.0.2/\(listener.port)"])
         #expect(outcome.status != 0)
-        #expect(!listener.hasPendingConnection)
+        #expect(!listener.hasPendingInput)
     }
 
     @Test func hostNameTheAgentResolvedIsRecorded() throws {

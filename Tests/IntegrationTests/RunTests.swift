@@ -55,6 +55,9 @@ import Testing
         #expect(mkfifo(workspace.file("go"), 0o600) == 0)
         let script = """
             import os, select, socket
+            # Loaded now, while the supervisor lives: create_connection imports it on first use,
+            # and once the supervisor is gone the backstop denies the loader's open of its library.
+            import encodings.idna
             # Open the FIFO before saying ready, so the test's non-blocking open finds a reader;
             # then wait until the test writes to it, after it killed the supervisor.
             go = os.open('go', os.O_RDONLY | os.O_NONBLOCK)
@@ -78,6 +81,6 @@ import Testing
         close(go)
         #expect(workspace.waitFor("result", timeout: 30))
         #expect((try? String(contentsOfFile: workspace.file("result"), encoding: .utf8)) == "errno 13")
-        #expect(!listener.hasPendingConnection)
+        #expect(!listener.hasPendingInput)
     }
 }

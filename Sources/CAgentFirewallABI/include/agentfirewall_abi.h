@@ -269,6 +269,23 @@ struct afw_segment_header {
 #define AFW_ENV_SHM "AGENTFIREWALL_SHM"         /* shm_open name of the segment */
 #define AFW_ENV_PRELOAD_PATH "AGENTFIREWALL_PRELOAD" /* where the .so is (for re-injection) */
 #define AFW_ENV_PREFIX "AGENTFIREWALL_"
+/* The run's seccomp backstop: "standard" or "paranoid"; unset with --no-backstop. */
+#define AFW_ENV_BACKSTOP "AGENTFIREWALL_BACKSTOP"
+#define AFW_ENV_BACKSTOP_STANDARD "standard"
+#define AFW_ENV_BACKSTOP_PARANOID "paranoid"
+
+/* ---------------------------------------------------------------------------------------
+ * The shim's system-call gadget. Under the standard backstop every process of the agent
+ * runs under a seccomp filter that sends its opens, execs, connects and sends to the
+ * supervisor, except those whose system-call instruction lies in this page: the shim maps
+ * it at this fixed address (the filter is compiled before any process exists, so the
+ * address cannot be chosen per process) and makes the calls it has already decided from
+ * there, so a decided call costs no second round trip. A page nothing else maps: above
+ * where x86_64 Linux puts PIE executables and the heap (0x55..., 0x56...), far below the
+ * mmap area and the stack (0x7f...).
+ * ------------------------------------------------------------------------------------- */
+#define AFW_GADGET_ADDRESS 0xaf100000000ULL
+#define AFW_GADGET_SIZE 4096u
 
 /* ---------------------------------------------------------------------------------------
  * Layout pins: the two sides are compiled separately; these make a drift a compile error.

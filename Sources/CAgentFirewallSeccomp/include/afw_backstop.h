@@ -1,8 +1,8 @@
 /*
- * afw_backstop.h: the supervisor's side of seccomp user notification, for processes the shim
- * cannot see into (static binaries). The shim installs a notifying filter in the process that
- * is about to exec a static binary and hands the listener descriptor to the supervisor over
- * a Unix socket; the supervisor then receives each open, exec and connect of that program,
+ * afw_backstop.h: the supervisor's side of seccomp user notification. The supervisor
+ * installs the notifying filter (afw_notify_filter.h) before the agent starts and keeps its
+ * listener; it then receives every open, exec, connect and addressed send the shim did not
+ * make itself (static binaries, raw system calls, the loader's and libc's internal opens),
  * reads its arguments from /proc/PID/mem, and answers.
  * ioctl() is variadic and the seccomp structures are kernel UAPI: Swift calls these instead.
  * Every function returns 0 or a negative errno.
@@ -34,7 +34,7 @@ struct afw_backstop_call {
     uint8_t family;        /* NETWORK: 4 or 6 */
     uint16_t port;         /* NETWORK */
     uint8_t address[16];   /* NETWORK, network byte order */
-    char op[16];           /* the system call: "openat", "execve", "connect"... */
+    char op[16];           /* the system call: "openat", "execve", "connect", "sendto"... */
     char path[PATH_MAX];      /* FILE: resolved path; EXEC: the program */
     char requested[PATH_MAX]; /* FILE: lexical absolute path */
     uint32_t argc;
@@ -42,10 +42,6 @@ struct afw_backstop_call {
     char argument_bytes[AFW_BACKSTOP_ARG_BYTES];
 };
 
-/* Accepts one connection on listen_fd, receives the notify descriptor the shim sends with
- * SCM_RIGHTS and acknowledges it with one byte (the shim execs only after the ack, so the
- * supervisor serves the notifier before the program's first call). */
-int afw_backstop_accept(int listen_fd, int *notify_fd);
 /* Receives the next notification and reads its arguments. -ENOENT when the caller went away
  * (or was interrupted) before we could read them: there is nothing to answer. Any other
  * error means notify_fd is not a working listener (an agent can send any descriptor). */

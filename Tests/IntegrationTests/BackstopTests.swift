@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+
+/// The seccomp backstop: whatever gets past the shim (a static binary, a `syscall`
+/// instruction of the program's own, libc called past its hooks) is decided by the
+/// supervisor with the same policy, `"path":"backstop"` in the audit. Each attack also runs
+/// with --no-backstop to show that it does get through the shim alone.
+@Suite struct BackstopTests {
+    static let secretLeaked = "ok\n"
+    static let denied = "errno=13\n"
+
+    @Test func staticBinariesAreDecidedByTheBackstop() throws {
+        let workspace = try Workspace()
+        let listener = try LoopbackListener(address: "127.0.0.2")
+        let probe = Build.staticProbe
+        let script = "\(probe) open .env; \(probe) open notes.txt; \(probe) connect 127.0.0.2 \(listener.port)"
+        let outcome = try workspace.firewall(["bash", "-c", script])
+        #expect(outcome.stdout == "errno=13\nok\nerrno=13\n", "\(outcome.stderr)")
+        #expect(!listener.hasPendingInput)
+        #expect(!outcome.stderr.contains("is a static binary"))
+        // The shim never ran in the probe, so the supervisor says what it blocked.
+        #expect(outcome.stderr.contains("agentfirewall: blocked file \(workspace.file(".env")) (rule test.secret)"))
+        let read = try #require(try workspace.records(about: workspace.file(".env")).first)
+        #expect(read["path"] as? String == "backstop")
+        #expect(read["decision"] as? String == "block")
+        #expect(read["rule"] as? String == "test.secret")
+
+        let unprotected = try workspace.firewall(["bash", "-c", "\(probe) open .env"], options: ["--no-backstop"])
+        #expect(unprotected.stdout == BackstopTests.secretLeaked)
+        #expect(unprotected.stderr.contains("agentfirewall: warning: \(probe) is a static binary"))
+    }
+
+    /// libc creates a posix_spawn child itself, where the shim cannot act before the exec;
+    /// the filter is inherited, so the static child is decided all the same.
+    @Test func aStaticBinaryStartedByPosixSpawnIsDecided() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall([Build.probe, "spawnp", Build.staticProbe, "open", ".env"])
+        #expect(outcome.stdout == BackstopTests.denied + "ok\n", "\(outcome.stderr)")
+        let unprotected = try workspace.firewall([Build.probe, "spawnp", Build.staticProbe, "open", ".env"], options: ["--no-backstop"])
+        #expect(unprotected.stdout == BackstopTests.secretLeaked + "ok\n")
+        #expect(unprotected.stderr.contains("agentfirewall: warning: \(Build.staticProbe) is a static binary"))
+    }
+
+    /// A notified open paused for the supervisor while signals keep arriving, in a pipeline:
+    /// no spurious EINTR, no hang.
+    @Test func notifiedCallsSurviveSignalsInAPipeline() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(
+            ["bash", "-c", "\(Build.staticProbe) open-under-signals notes.txt 2000 | cat; echo status=${PIPESTATUS[0]}"])
+        #expect(outcome.stdout == "ok\nstatus=0\n", "\(outcome.stderr)")
+        let opens = try workspace.records(about: workspace.file("notes.txt")).filter { $0["path"] as? String == "backstop" }
+        #expect(opens.count == 2000)
+    }
+
+    @Test(.enabled(if: isX86_64, "the probe's own syscall instruction is x86_64 assembly"))
+    func syscallInstructionsInADynamicProgramAreDecided() throws {
+        let workspace = try Workspace()
+        let listener = try LoopbackListener(address: "127.0.0.2")
+        let script = "\(Build.probe) asm-openat .env; \(Build.probe) asm-openat notes.txt; \(Build.probe) asm-connect 127.0.0.2 \(listener.port)"
+        let outcome = try workspace.firewall(["bash", "-c", script])
+        #expect(outcome.stdout == "errno=13\nok\nerrno=13\n", "\(outcome.stderr)")
+        #expect(!listener.hasPendingInput)
+        let read = try #require(try workspace.records(about: workspace.file(".env")).first)
+        #expect(read["path"] as? String == "backstop")
+        #expect(read["op"] as? String == "openat")
+
+        let unprotected = try workspace.firewall(["bash", "-c", script], options: ["--no-backstop"])
+        #expect(unprotected.stdout == "ok\nok\nok\n")
+        #expect(listener.hasPendingInput)
+    }
+
+    /// ctypes loads libc.so.6 by name and calls its syscall() directly: dlsym on that handle
+    /// finds libc's own function, not the shim's hook.
+    @Test(.enabled(if: isX86_64, "the script's system-call number is x86_64's"))
+    func pythonCtypesRawSyscallsAreDecided() throws {
+        let workspace = try Workspace()
+        let script = """
+            import ctypes, os
+            libc = ctypes.CDLL('libc.so.6', use_errno=True)
+            fd = libc.syscall(257, -100, b'.env', os.O_RDONLY)
+            print('ok' if fd >= 0 else f'errno={ctypes.get_errno()}')
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == BackstopTests.denied, "\(outcome.stderr)")
+        let unprotected = try workspace.firewall(["python3", "-c", script], options: ["--no-backstop"])
+        #expect(unprotected.stdout == BackstopTests.secretLeaked)
+    }
+
+    /// /proc/self is the supervisor's own when the supervisor resolves it: the backstop reads
+    /// it as the calling process's, and a descriptor's /proc/self/fd name as the file it is.
+    @Test(.enabled(if: isX86_64, "the script's system-call number is x86_64's"))
+    func procSelfPathsInRawSyscallsAreResolvedForTheCaller() throws {
+        let workspace = try Workspace()
+        let script = """
+            import ctypes, os, sys
+            libc = ctypes.CDLL('libc.so.6', use_errno=True)
+            handle = libc.syscall(257, -100, b'.env', os.O_PATH)  # the filter lets O_PATH through: it cannot read
+            for path in ['/proc/self/cwd/.env', '/proc/self/root' + os.getcwd() + '/.env',
+                         f'/proc/self/fd/{handle}', f'/proc/thread-self/fd/{handle}', f'/proc/{os.getpid()}/fd/{handle}']:
+                fd = libc.syscall(257, -100, path.encode(), os.O_RDONLY)
+                print('ok' if fd >= 0 else f'errno={ctypes.get_errno()}')
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == String(repeating: BackstopTests.denied, count: 5), "\(outcome.stderr)")
+    }
+
+    /// A datagram that names its destination reaches it as surely as a connect: sendto and
+    /// sendmsg are decided in the shim, and their raw system calls by the backstop.
+    @Test(.enabled(if: isX86_64, "the probe's own syscall instruction is x86_64 assembly"))
+    func addressedSendsAreDecided() throws {
+        let workspace = try Workspace()
+        let receiver = try LoopbackListener(address: "127.0.0.2", datagrams: true)
+        let sends = ["sendto", "sendmsg", "asm-sendto", "asm-sendmsg"].map { "\(Build.probe) \($0) 127.0.0.2 \(receiver.port)" }
+            + ["\(Build.staticProbe) sendto 127.0.0.2 \(receiver.port)"]
+        let outcome = try workspace.firewall(["bash", "-c", sends.joined(separator: "; ")])
+        #expect(outcome.stdout == String(repeating: BackstopTests.denied, count: 5), "\(outcome.stderr)")
+        #expect(!receiver.hasPendingInput)
+        let records = try workspace.records(about: "127.0.0.2:\(receiver.port)")
+        #expect(Set(records.compactMap { $0["op"] as? String }) == ["sendto", "sendmsg"])
+        #expect(records.allSatisfy { $0["decision"] as? String == "block" })
+
+        let unprotected = try workspace.firewall(["bash", "-c", "\(Build.probe) asm-sendto 127.0.0.2 \(receiver.port)"], options: ["--no-backstop"])
+        #expect(unprotected.stdout == "ok\n")
+        #expect(receiver.hasPendingInput)
+    }
+
+    /// A vfork child shares its parent's memory, the shim's state included; its own system
+    /// calls are still its own, and the filter it inherited decides them.
+    @Test(.enabled(if: isX86_64, "the probe's own syscall instruction is x86_64 assembly"))
+    func aVforkChildsRawSyscallIsDecided() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall([Build.probe, "vfork-asm-openat", ".env"])
+        #expect(outcome.stdout == BackstopTests.denied, "\(outcome.stderr)")
+        let unprotected = try workspace.firewall([Build.probe, "vfork-asm-openat", ".env"], options: ["--no-backstop"])
+        #expect(unprotected.stdout == BackstopTests.secretLeaked)
+    }
+
+    /// The standard mode exempts calls from the shim's gadget page; a program that targets
+    /// that page gets past the backstop (README: threat model). --paranoid has no exemption.
+    @Test(.enabled(if: isX86_64, "the probe's gadget is x86_64 code"))
+    func paranoidModeStopsCallsMadeThroughTheGadget() throws {
+        let workspace = try Workspace()
+        let attack = [Build.probe, "gadget-openat", ".env"]
+        let standard = try workspace.firewall(attack)
+        #expect(standard.stdout == BackstopTests.secretLeaked, "the standard mode's documented gap")
+        let paranoid = try workspace.firewall(attack, options: ["--paranoid"])
+        #expect(paranoid.stdout == BackstopTests.denied, "\(paranoid.stderr)")
+        #expect(paranoid.stderr.contains("agentfirewall: blocked file \(workspace.file(".env")) (rule test.secret)"))
+        let read = try #require(try workspace.records(about: workspace.file(".env")).first)
+        #expect(read["path"] as? String == "backstop")
+    }
+
+    /// Under --paranoid the supervisor decides every call, the shim's too: everyday work still
+    /// runs, blocks still hold, and nothing is decided twice.
+    @Test func paranoidModeRunsEverydayWorkAndBlocksWhatThePolicyBlocks() throws {
+        let workspace = try Workspace()
+        let listener = try LoopbackListener(address: "127.0.0.2")
+        // A script file: in `bash -c` the forbidden program would block the whole command.
+        workspace.write("work.sh", """
+            git init -q . && git status --short | wc -l && python3 -c 'print(6*7)' | cat
+            cat .env; echo cat=$?
+            forbidden-tool; echo tool=$?
+            python3 -c "import socket; socket.create_connection(('127.0.0.2', \(listener.port)))" 2>/dev/null; echo connect=$?
+            """)
+        let outcome = try workspace.firewall(["bash", "work.sh"], options: ["--paranoid"])
+        #expect(outcome.stdout.contains("42\ncat=1\n"), "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("tool=126\nconnect=1\n"), "\(outcome.stderr)")
+        #expect(!listener.hasPendingInput)
+        let decided = try workspace.audit().filter { $0["summary"] == nil }
+        #expect(decided.allSatisfy { $0["path"] as? String == "backstop" || $0["op"] as? String == "posix_spawn" })
+        #expect(try workspace.records(about: workspace.file(".env")).count == 1)
+    }
+
+    /// The loader's own opens (shared libraries) never pass through a hooked function: the
+    /// backstop decides them, so a policy that blocks a library is obeyed even there.
+    @Test func theLoadersOpensAreDecided() throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall(["bash", "-c", "true"])
+        #expect(outcome.status == 0)
+        let loads = try workspace.audit().filter {
+            ($0["subject"] as? String)?.hasSuffix("/libc.so.6") == true && $0["path"] as? String == "backstop"
+        }
+        #expect(!loads.isEmpty)
+    }
+}
