@@ -100,36 +100,41 @@ public final class BackstopServer: @unchecked Sendable {
     /// Serves one notification; false when `listener` is not a working seccomp listener (the
     /// agent can hand over any descriptor) and must be dropped.
     private func serveOne(_ listener: Int32) -> Bool {
+        // From taking the call to answering it: what the backstop adds to the call, apart
+        // from the two context switches.
+        let started = Clock.monotonicNanoseconds()
         let status = afw_backstop_receive(listener, call)
         guard status == 0 else { return status == -ENOENT }
         let event: Event
         let subject: AuditSubject
-        let operation = withUnsafeBytes(of: call.pointee.op) { Array($0.prefix { $0 != 0 }) }
+        // Fields are read in place: `call.pointee.path` would copy the whole 26 KB struct
+        // (paths and argument bytes) for every field read.
+        let operation = field(\.op)
         switch Int32(call.pointee.kind) {
         case Int32(AFW_BACKSTOP_FILE.rawValue):
-            let path = withUnsafeBytes(of: call.pointee.path) { Array($0.prefix { $0 != 0 }) }
-            let requested = withUnsafeBytes(of: call.pointee.requested) { Array($0.prefix { $0 != 0 }) }
+            let path = field(\.path)
+            let requested = field(\.requested)
             let access = FileAccess(rawValue: call.pointee.access)
             event = .file(path: String(decoding: path, as: UTF8.self),
                           requestedPath: requested == path ? nil : String(decoding: requested, as: UTF8.self),
                           access: access)
             subject = .file(path: path, requestedPath: requested == path ? nil : requested, access: access)
         case Int32(AFW_BACKSTOP_EXEC.rawValue):
-            let program = withUnsafeBytes(of: call.pointee.path) { Array($0.prefix { $0 != 0 }) }
-            let argv: [[UInt8]] = withUnsafeBytes(of: call.pointee.argv) { raw in
-                let pointers = raw.bindMemory(to: UnsafePointer<CChar>?.self)
-                return (0..<Int(call.pointee.argc)).map { index in
-                    guard let argument = pointers[index] else { return [] }
-                    return Array(UnsafeRawBufferPointer(start: argument, count: strlen(argument)))
-                }
+            let program = field(\.path)
+            let argumentsOffset = MemoryLayout<afw_backstop_call>.offset(of: \.argv)!
+            let pointers = (UnsafeRawPointer(call) + argumentsOffset).assumingMemoryBound(to: UnsafePointer<CChar>?.self)
+            let argv: [[UInt8]] = (0..<Int(call.pointee.argc)).map { index in
+                guard let argument = pointers[index] else { return [] }
+                return Array(UnsafeRawBufferPointer(start: argument, count: strlen(argument)))
             }
             event = .exec(program: String(decoding: program, as: UTF8.self),
                           argv: argv.map { String(decoding: $0, as: UTF8.self) })
             subject = .exec(program: program, argv: argv)
         case Int32(AFW_BACKSTOP_NETWORK.rawValue):
             let length = call.pointee.family == 6 ? 16 : 4
+            let addressOffset = MemoryLayout<afw_backstop_call>.offset(of: \.address)!
             let address = IPAddress(family: call.pointee.family,
-                                    bytes: withUnsafeBytes(of: call.pointee.address) { Array($0.prefix(length)) })
+                                    bytes: Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(call) + addressOffset, count: length)))
             event = .network(address: address, port: call.pointee.port, host: nil)
             subject = .network(address: address, port: call.pointee.port, host: nil)
         default:
@@ -140,6 +145,7 @@ public final class BackstopServer: @unchecked Sendable {
         let (enforced, review) = approve.enforce(decision)
         let allowed = monitor || enforced == .allow
         _ = afw_backstop_respond(listener, call.pointee.id, allowed, EACCES)
+        let latency = Clock.monotonicNanoseconds() - started
         if !allowed && !quiet {
             // The shim prints this line in the agent for what it blocks; for what it never
             // saw, the supervisor's stderr (normally the same terminal) is the place.
@@ -147,11 +153,18 @@ public final class BackstopServer: @unchecked Sendable {
             StandardError.writeLine("agentfirewall: blocked \(subject.surface.rawValue) \(BackstopServer.describe(subject)) (rule \(decision.ruleID ?? "default")): \(reason)")
         }
         audit?.write(AuditRecord(
-            timeNanoseconds: Clock.realtimeNanoseconds(), pid: call.pointee.pid, parentPID: call.pointee.ppid,
+            timeNanoseconds: Clock.realtimeNanoseconds(), pid: call.pointee.pid, parentPID: afw_backstop_parent_of(call.pointee.pid),
             executable: executable(of: call.pointee.pid), operation: operation,
             subject: subject, decision: decision, monitor: monitor, path: .backstop,
-            latencyNanoseconds: 0, review: review))
+            latencyNanoseconds: latency, review: review))
         return true
+    }
+
+    /// The NUL-terminated string in one of the call's character arrays.
+    private func field<Characters>(_ keyPath: KeyPath<afw_backstop_call, Characters>) -> [UInt8] {
+        let start = UnsafeRawPointer(call) + MemoryLayout<afw_backstop_call>.offset(of: keyPath)!
+        let characters = start.assumingMemoryBound(to: CChar.self)
+        return Array(UnsafeRawBufferPointer(start: start, count: strnlen(characters, MemoryLayout<Characters>.size)))
     }
 
     /// The subject as the block line shows it: a path, a command line, or host:port.

@@ -103,7 +103,9 @@ static int read_file_call(int memory, const struct seccomp_notif *request, struc
         !absolute_path(request->pid, dirfd, path, call->requested, sizeof call->requested))
         return -EFAULT;
     bool follow_last = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
-    if (afw_path_resolve(call->requested, follow_last, call->path, sizeof call->path) != AFW_OK)
+    bool exists;
+    if (afw_path_resolve_plain(call->requested, follow_last, call->path, sizeof call->path, &exists) != AFW_OK &&
+        afw_path_resolve(call->requested, follow_last, call->path, sizeof call->path) != AFW_OK)
         strcpy(call->path, call->requested);
     bool creates = (flags & O_CREAT) && access(call->path, F_OK) != 0 && errno == ENOENT;
     call->access = afw_access_for_open(flags, creates);
@@ -246,7 +248,7 @@ static int read_send_call(int memory, const struct seccomp_notif *request, struc
 
 /* The parent pid: the field after the state letter, which follows the last ')' of
  * /proc/PID/stat (the command name before it may itself contain ')'). */
-static int32_t parent_of(int32_t pid)
+int32_t afw_backstop_parent_of(int32_t pid)
 {
     char path[64], buffer[512];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
@@ -265,6 +267,43 @@ static int32_t parent_of(int32_t pid)
     return parent;
 }
 
+static int read_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
+{
+    switch (request->data.nr) {
+    case SYS_open: case SYS_creat: case SYS_openat: case SYS_openat2:
+        return read_file_call(memory, request, call);
+    case SYS_execve: case SYS_execveat:
+        return read_exec_call(memory, request, call);
+    case SYS_connect:
+        return read_connect_call(memory, request, call);
+    case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
+        return read_send_call(memory, request, call);
+    default:
+        call->kind = AFW_BACKSTOP_PASS;
+        return 0;
+    }
+}
+
+/* /proc/PID/mem of the last caller, kept open: a program's calls come in runs from one
+ * thread, and opening /proc/PID/mem is a third of the supervisor's work per call. Only the
+ * server thread calls afw_backstop_receive, so plain statics suffice. A kept descriptor
+ * outlives its process's address space (after an exec, or an exit and a pid reused): reads
+ * through it then fail, never return another program's memory, and the call is read again
+ * through a fresh descriptor. */
+static int kept_memory = -1;
+static int32_t kept_memory_pid;
+
+static int open_memory(int32_t pid)
+{
+    if (kept_memory >= 0)
+        close(kept_memory);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", pid);
+    kept_memory = open(path, O_RDONLY | O_CLOEXEC);
+    kept_memory_pid = pid;
+    return kept_memory >= 0 ? 0 : -errno;
+}
+
 int afw_backstop_receive(int notify_fd, struct afw_backstop_call *call)
 {
     struct seccomp_notif request;
@@ -274,32 +313,18 @@ int afw_backstop_receive(int notify_fd, struct afw_backstop_call *call)
     memset(call, 0, offsetof(struct afw_backstop_call, path));
     call->id = request.id;
     call->pid = (int32_t)request.pid;
-    call->ppid = parent_of(call->pid);
-    char memory_path[64];
-    snprintf(memory_path, sizeof memory_path, "/proc/%d/mem", request.pid);
-    int memory = open(memory_path, O_RDONLY | O_CLOEXEC);
-    int status;
-    if (memory < 0) {
-        status = -errno;
-    } else {
-        switch (request.data.nr) {
-        case SYS_open: case SYS_creat: case SYS_openat: case SYS_openat2:
-            status = read_file_call(memory, &request, call);
-            break;
-        case SYS_execve: case SYS_execveat:
-            status = read_exec_call(memory, &request, call);
-            break;
-        case SYS_connect:
-            status = read_connect_call(memory, &request, call);
-            break;
-        case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
-            status = read_send_call(memory, &request, call);
-            break;
-        default:
-            call->kind = AFW_BACKSTOP_PASS;
-            status = 0;
+    bool fresh = kept_memory < 0 || kept_memory_pid != call->pid;
+    int status = fresh ? open_memory(call->pid) : 0;
+    if (status == 0) {
+        status = read_call(kept_memory, &request, call);
+        if (status == -EFAULT && !fresh) {
+            memset(call, 0, offsetof(struct afw_backstop_call, path));
+            call->id = request.id;
+            call->pid = (int32_t)request.pid;
+            status = open_memory(call->pid);
+            if (status == 0)
+                status = read_call(kept_memory, &request, call);
         }
-        close(memory);
     }
     /* What we read is the target's only if the notification is still pending. */
     uint64_t id = request.id;

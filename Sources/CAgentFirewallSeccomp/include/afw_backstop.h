@@ -28,7 +28,6 @@ enum afw_backstop_kind {
 struct afw_backstop_call {
     uint64_t id;
     int32_t pid;
-    int32_t ppid;          /* from /proc/PID/stat, 0 when it could not be read */
     uint8_t kind;          /* afw_backstop_kind */
     uint8_t access;        /* FILE: afw_access bits */
     uint8_t family;        /* NETWORK: 4 or 6 */
@@ -46,6 +45,9 @@ struct afw_backstop_call {
  * (or was interrupted) before we could read them: there is nothing to answer. Any other
  * error means notify_fd is not a working listener (an agent can send any descriptor). */
 int afw_backstop_receive(int notify_fd, struct afw_backstop_call *call);
+/* The parent pid of `pid` from /proc/PID/stat, 0 when it cannot be read. Apart from
+ * afw_backstop_receive because only the audit needs it. */
+int32_t afw_backstop_parent_of(int32_t pid);
 /* Answers: allow lets the call proceed in the target (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
  * otherwise it fails with `error` (EACCES). */
 int afw_backstop_respond(int notify_fd, uint64_t id, bool allow, int error);
