@@ -99,27 +99,6 @@ AFW_EXPORT int creat64(const char *path, mode_t mode) {
     return open_hook("creat64", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
-/* The open(2) flags of an fopen mode, as glibc reads it: r, w or a, then up to six of
- * + x e b m c, stopping at the end or at ",ccs=". false for a mode fopen rejects. */
-static bool fopen_flags(const char *mode, int *flags) {
-    switch (mode[0]) {
-    case 'r': *flags = O_RDONLY; break;
-    case 'w': *flags = O_WRONLY | O_CREAT | O_TRUNC; break;
-    case 'a': *flags = O_WRONLY | O_CREAT | O_APPEND; break;
-    default: return false;
-    }
-    for (int i = 1; i < 7 && mode[i] != '\0' && mode[i] != ','; i++) {
-        if (mode[i] == '+') {
-            *flags = (*flags & ~O_ACCMODE) | O_RDWR;
-        } else if (mode[i] == 'x') {
-            *flags |= O_EXCL;
-        } else if (mode[i] == 'e') {
-            *flags |= O_CLOEXEC;
-        }
-    }
-    return true;
-}
-
 /* fopen opens through libc's internal open, which the backstop would decide a second time:
  * open here through the gadget and wrap the descriptor. A mode with ",ccs=" (a wide-character
  * stream's encoding, which only fopen sets up) goes to libc's fopen. */
@@ -127,8 +106,8 @@ static FILE *fopen_hook(const char *op, enum afw_real_id id, const char *path, c
     if (!afw_shim_busy() && afw_check_fopen(op, path, mode) != 0) {
         return NULL;
     }
-    int flags;
-    if (path != NULL && mode != NULL && strchr(mode, ',') == NULL && fopen_flags(mode, &flags)) {
+    int flags = afw_open_flags_for_mode(mode);
+    if (path != NULL && flags >= 0 && strchr(mode, ',') == NULL) {
         int fd = open_decided(AT_FDCWD, path, flags, 0666);
         if (fd < 0) {
             return NULL;

@@ -8,11 +8,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "real_symbols.h"
 #include "shim.h"
 
 struct syscall_call {
@@ -20,11 +22,39 @@ struct syscall_call {
     long arguments[6];
 };
 
-/* Every number goes through the gadget page: a covered call was decided here, and the rest
- * pass the backstop's filter anyway. */
+/* The numbers check() decides; the others pass untouched. */
+static bool decided_here(long number) {
+    switch (number) {
+#ifdef SYS_open
+    case SYS_open:
+#endif
+#ifdef SYS_creat
+    case SYS_creat:
+#endif
+#ifdef SYS_rename
+    case SYS_rename:
+#endif
+#ifdef SYS_link
+    case SYS_link:
+#endif
+    case SYS_openat: case SYS_openat2: case SYS_execve: case SYS_execveat: case SYS_connect:
+    case SYS_sendto: case SYS_sendmsg: case SYS_renameat: case SYS_renameat2: case SYS_linkat:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A call decided here goes through the gadget page, so the backstop does not decide it
+ * again; any other number goes through libc's syscall(), where the backstop sees what it
+ * covers (sendmmsg, say) like any raw call. */
 static long forward(const struct syscall_call *call) {
     const long *a = call->arguments;
-    return afw_direct_syscall(call->number, a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (decided_here(call->number)) {
+        return afw_direct_syscall(call->number, a[0], a[1], a[2], a[3], a[4], a[5]);
+    }
+    long (*real)(long, ...) = AFW_REAL(syscall);
+    return real != NULL ? real(call->number, a[0], a[1], a[2], a[3], a[4], a[5]) : (errno = ENOSYS, -1);
 }
 
 static int exec_with(char *const envp[], void *context) {
@@ -62,6 +92,28 @@ static int check(const struct syscall_call *call) {
         return afw_check_exec_at("syscall", (int)a[0], (const char *)a[1], (char *const *)a[2], (int)a[4]);
     case SYS_connect:
         return afw_check_connect("syscall", (const struct sockaddr *)a[1], (socklen_t)a[2]);
+    case SYS_sendto:
+        return a[4] != 0 ? afw_check_connect("syscall", (const struct sockaddr *)a[4], (socklen_t)a[5]) : 0;
+    case SYS_sendmsg: {
+        const struct msghdr *message = (const struct msghdr *)a[1];
+        return message != NULL && message->msg_name != NULL
+                   ? afw_check_connect("syscall", message->msg_name, message->msg_namelen)
+                   : 0;
+    }
+#ifdef SYS_rename
+    case SYS_rename:
+        return afw_check_new_name("syscall", AT_FDCWD, (const char *)a[0], AT_FDCWD, (const char *)a[1], false, false);
+#endif
+#ifdef SYS_link
+    case SYS_link:
+        return afw_check_new_name("syscall", AT_FDCWD, (const char *)a[0], AT_FDCWD, (const char *)a[1], false, false);
+#endif
+    case SYS_renameat:
+    case SYS_renameat2:
+        return afw_check_new_name("syscall", (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], false,
+                                  call->number == SYS_renameat2 && (a[4] & RENAME_EXCHANGE));
+    case SYS_linkat:
+        return afw_check_linkat("syscall", (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], (int)a[4]);
     default:
         return 0;
     }

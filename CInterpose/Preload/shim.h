@@ -87,6 +87,15 @@ int afw_decide(const char *op, const struct afw_event_view *event, uint64_t star
 int afw_check_open(const char *op, int dirfd, const char *path, int flags) AFW_HIDDEN;
 int afw_check_fopen(const char *op, const char *path, const char *mode) AFW_HIDDEN;
 int afw_check_fd_reopen(const char *op, int fd, const char *mode) AFW_HIDDEN;
+/* rename/renameat/renameat2 and link/linkat: a new name for a file (check_file.c explains
+ * which accesses are decided). */
+int afw_check_new_name(const char *op, int old_dirfd, const char *old_path, int new_dirfd, const char *new_path,
+                       bool follow_old, bool exchange) AFW_HIDDEN;
+/* linkat, including AT_EMPTY_PATH (the descriptor's file gets the new name). */
+int afw_check_linkat(const char *op, int old_dirfd, const char *old_path, int new_dirfd, const char *new_path,
+                     int flags) AFW_HIDDEN;
+/* fopen's mode as open(2) flags, read as glibc reads it; -1 for a mode fopen rejects. */
+int afw_open_flags_for_mode(const char *mode) AFW_HIDDEN;
 /* program: as passed to execve (relative to the cwd when it has no leading '/'). */
 int afw_check_exec(const char *op, const char *program, char *const argv[]) AFW_HIDDEN;
 /* file: searched in $PATH like execvp when it has no '/'. */

@@ -105,20 +105,26 @@ public final class BackstopServer: @unchecked Sendable {
         let started = Clock.monotonicNanoseconds()
         let status = afw_backstop_receive(listener, call)
         guard status == 0 else { return status == -ENOENT }
-        let event: Event
-        let subject: AuditSubject
-        // Fields are read in place: `call.pointee.path` would copy the whole 26 KB struct
-        // (paths and argument bytes) for every field read.
+        // Fields are read in place: `call.pointee.path` would copy the whole struct (paths
+        // and argument bytes, some 34 KB) for every field read.
         let operation = field(\.op)
+        let candidates: [(event: Event, subject: AuditSubject)]
         switch Int32(call.pointee.kind) {
         case Int32(AFW_BACKSTOP_FILE.rawValue):
-            let path = field(\.path)
-            let requested = field(\.requested)
-            let access = FileAccess(rawValue: call.pointee.access)
-            event = .file(path: String(decoding: path, as: UTF8.self),
-                          requestedPath: requested == path ? nil : String(decoding: requested, as: UTF8.self),
-                          access: access)
-            subject = .file(path: path, requestedPath: requested == path ? nil : requested, access: access)
+            candidates = [fileCandidate(path: field(\.path), requested: field(\.requested),
+                                        access: FileAccess(rawValue: call.pointee.access))]
+        case Int32(AFW_BACKSTOP_NEW_NAME.rawValue):
+            // As the shim decides rename and link (CInterpose/Preload/check_file.c): the old
+            // name as read and as write, the new one as write or create, both ways for an
+            // exchange; the strictest decision is the call's.
+            let old = (path: field(\.path), requested: field(\.requested))
+            let new = (path: field(\.new_path), requested: field(\.new_requested))
+            let exchange = call.pointee.exchange
+            candidates = [fileCandidate(path: old.path, requested: old.requested, access: .read),
+                          fileCandidate(path: old.path, requested: old.requested, access: .write),
+                          fileCandidate(path: new.path, requested: new.requested,
+                                        access: exchange || call.pointee.new_exists ? .write : .create)]
+                + (exchange ? [fileCandidate(path: new.path, requested: new.requested, access: .read)] : [])
         case Int32(AFW_BACKSTOP_EXEC.rawValue):
             let program = field(\.path)
             let argumentsOffset = MemoryLayout<afw_backstop_call>.offset(of: \.argv)!
@@ -127,21 +133,27 @@ public final class BackstopServer: @unchecked Sendable {
                 guard let argument = pointers[index] else { return [] }
                 return Array(UnsafeRawBufferPointer(start: argument, count: strlen(argument)))
             }
-            event = .exec(program: String(decoding: program, as: UTF8.self),
-                          argv: argv.map { String(decoding: $0, as: UTF8.self) })
-            subject = .exec(program: program, argv: argv)
+            candidates = [(.exec(program: String(decoding: program, as: UTF8.self),
+                                 argv: argv.map { String(decoding: $0, as: UTF8.self) }),
+                           .exec(program: program, argv: argv))]
         case Int32(AFW_BACKSTOP_NETWORK.rawValue):
             let length = call.pointee.family == 6 ? 16 : 4
             let addressOffset = MemoryLayout<afw_backstop_call>.offset(of: \.address)!
             let address = IPAddress(family: call.pointee.family,
                                     bytes: Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(call) + addressOffset, count: length)))
-            event = .network(address: address, port: call.pointee.port, host: nil)
-            subject = .network(address: address, port: call.pointee.port, host: nil)
+            candidates = [(.network(address: address, port: call.pointee.port, host: nil),
+                           .network(address: address, port: call.pointee.port, host: nil))]
         default:
             _ = afw_backstop_respond(listener, call.pointee.id, true, 0)
             return true
         }
-        let decision = engine.decide(event)
+        var (decision, subject) = (engine.decide(candidates[0].event), candidates[0].subject)
+        for candidate in candidates.dropFirst() {
+            let other = engine.decide(candidate.event)
+            if afw_action_strictness(other.action.abiValue) > afw_action_strictness(decision.action.abiValue) {
+                (decision, subject) = (other, candidate.subject)
+            }
+        }
         let (enforced, review) = approve.enforce(decision)
         let allowed = monitor || enforced == .allow
         _ = afw_backstop_respond(listener, call.pointee.id, allowed, EACCES)
@@ -158,6 +170,13 @@ public final class BackstopServer: @unchecked Sendable {
             subject: subject, decision: decision, monitor: monitor, path: .backstop,
             latencyNanoseconds: latency, review: review))
         return true
+    }
+
+    private func fileCandidate(path: [UInt8], requested: [UInt8], access: FileAccess) -> (event: Event, subject: AuditSubject) {
+        let requestedPath = requested == path ? nil : requested
+        return (.file(path: String(decoding: path, as: UTF8.self),
+                      requestedPath: requestedPath.map { String(decoding: $0, as: UTF8.self) }, access: access),
+                .file(path: path, requestedPath: requestedPath, access: access))
     }
 
     /// The NUL-terminated string in one of the call's character arrays.

@@ -12,9 +12,11 @@
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <linux/fs.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -110,6 +112,67 @@ static int read_file_call(int memory, const struct seccomp_notif *request, struc
     bool creates = (flags & O_CREAT) && access(call->path, F_OK) != 0 && errno == ENOENT;
     call->access = afw_access_for_open(flags, creates);
     call->kind = AFW_BACKSTOP_FILE;
+    return 0;
+}
+
+/* Reads the path at `path_address` relative to dirfd into its requested and resolved forms. */
+static int read_path(int memory, int32_t pid, int dirfd, uint64_t path_address, bool follow_last, char *requested,
+                     char *resolved)
+{
+    char path[PATH_MAX];
+    if (!read_string(memory, path_address, path, sizeof path) || !absolute_path(pid, dirfd, path, requested, PATH_MAX))
+        return -EFAULT;
+    bool exists;
+    if (afw_path_resolve_plain(requested, follow_last, resolved, PATH_MAX, &exists) != AFW_OK &&
+        afw_path_resolve(requested, follow_last, resolved, PATH_MAX) != AFW_OK)
+        strcpy(resolved, requested);
+    return 0;
+}
+
+/* rename(old, new), renameat(olddirfd, old, newdirfd, new), renameat2(..., flags),
+ * link(old, new), linkat(olddirfd, old, newdirfd, new, flags). */
+static int read_new_name_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
+{
+    const __u64 *args = request->data.args;
+    int old_dirfd = AT_FDCWD, new_dirfd = AT_FDCWD;
+    uint64_t old_address, new_address;
+    bool follow_old = false;
+    switch (request->data.nr) {
+#ifdef SYS_rename
+    case SYS_rename: old_address = args[0]; new_address = args[1]; strcpy(call->op, "rename"); break;
+#endif
+#ifdef SYS_link
+    case SYS_link: old_address = args[0]; new_address = args[1]; strcpy(call->op, "link"); break;
+#endif
+    case SYS_linkat:
+        follow_old = (args[4] & (AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0;
+        /* fallthrough: the same four path arguments */
+    default:
+        old_dirfd = (int)args[0];
+        old_address = args[1];
+        new_dirfd = (int)args[2];
+        new_address = args[3];
+        strcpy(call->op, request->data.nr == SYS_linkat ? "linkat" : request->data.nr == SYS_renameat ? "renameat" : "renameat2");
+        call->exchange = request->data.nr == SYS_renameat2 && (args[4] & RENAME_EXCHANGE);
+    }
+    char first[2] = "";
+    if (request->data.nr == SYS_linkat && (args[4] & AT_EMPTY_PATH) && pread(memory, first, 1, (off_t)old_address) == 1 &&
+        first[0] == '\0') {
+        /* linkat(fd, "", ..., AT_EMPTY_PATH): the descriptor's file gets the new name. */
+        snprintf(call->requested, sizeof call->requested, "/proc/%d/fd/%d", request->pid, old_dirfd);
+        if (afw_path_resolve(call->requested, true, call->path, sizeof call->path) != AFW_OK)
+            return -EFAULT;
+    } else {
+        int status = read_path(memory, request->pid, old_dirfd, old_address, follow_old, call->requested, call->path);
+        if (status != 0)
+            return status;
+    }
+    int status = read_path(memory, request->pid, new_dirfd, new_address, false, call->new_requested, call->new_path);
+    if (status != 0)
+        return status;
+    struct stat existing;
+    call->new_exists = lstat(call->new_path, &existing) == 0;
+    call->kind = AFW_BACKSTOP_NEW_NAME;
     return 0;
 }
 
@@ -278,6 +341,14 @@ static int read_call(int memory, const struct seccomp_notif *request, struct afw
         return read_connect_call(memory, request, call);
     case SYS_sendto: case SYS_sendmsg: case SYS_sendmmsg:
         return read_send_call(memory, request, call);
+#ifdef SYS_rename
+    case SYS_rename:
+#endif
+#ifdef SYS_link
+    case SYS_link:
+#endif
+    case SYS_renameat: case SYS_renameat2: case SYS_linkat:
+        return read_new_name_call(memory, request, call);
     default:
         call->kind = AFW_BACKSTOP_PASS;
         return 0;

@@ -114,14 +114,21 @@ static const uint32_t covered_calls[] = {
 #ifdef SYS_creat
     SYS_creat,
 #endif
+#ifdef SYS_rename
+    SYS_rename,
+#endif
+#ifdef SYS_link
+    SYS_link,
+#endif
     SYS_openat, SYS_openat2, SYS_execve, SYS_execveat, SYS_connect, SYS_sendto, SYS_sendmsg, SYS_sendmmsg,
+    SYS_renameat, SYS_renameat2, SYS_linkat,
 };
 
 #if defined(__x86_64__)
 /* The same calls in the i386 ABI (int 0x80), which the 64-bit numbers do not catch. The
  * supervisor does not decode 32-bit calls, so they are refused, and everything else a 32-bit
  * program does runs. socketcall (102) multiplexes connect and sendto, so it goes too. */
-static const uint32_t i386_covered_calls[] = {5, 8, 11, 102, 295, 358, 362, 369, 370, 345, 437};
+static const uint32_t i386_covered_calls[] = {5, 8, 9, 11, 38, 102, 295, 302, 303, 353, 358, 362, 369, 370, 345, 437};
 #endif
 
 /* An open with these flags can write, create or truncate a file. */

@@ -182,4 +182,27 @@ import Testing
         }
         #expect(!loads.isEmpty)
     }
+
+    /// rename and link made as raw system calls, and a hard link to a descriptor opened with
+    /// O_PATH (which the filter lets through because it cannot read): each would give the
+    /// secret a name that no rule knows.
+    @Test(.enabled(if: isX86_64, "the script's system-call numbers are x86_64's"))
+    func rawRenamesAndLinksOfTheSecretAreDecided() throws {
+        let workspace = try Workspace()
+        let script = """
+            import ctypes, os
+            libc = ctypes.CDLL('libc.so.6', use_errno=True)
+            handle = libc.syscall(257, -100, b'.env', os.O_PATH)
+            for name, result in [('rename', lambda: libc.syscall(82, b'.env', b'a')),
+                                 ('link', lambda: libc.syscall(86, b'.env', b'b')),
+                                 ('renameat2', lambda: libc.syscall(316, -100, b'.env', -100, b'c', 0)),
+                                 ('linkat-fd', lambda: libc.syscall(265, handle, b'', -100, b'd', 0x1000))]:
+                print(name, 'ok' if result() == 0 else f'errno={ctypes.get_errno()}')
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == "rename errno=13\nlink errno=13\nrenameat2 errno=13\nlinkat-fd errno=13\n", "\(outcome.stderr)")
+        #expect(FileManager.default.fileExists(atPath: workspace.file(".env")))
+        let unprotected = try workspace.firewall(["python3", "-c", script], options: ["--no-backstop"])
+        #expect(unprotected.stdout.hasPrefix("rename ok\n"), "\(unprotected.stderr)")
+    }
 }

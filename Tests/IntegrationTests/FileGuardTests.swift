@@ -127,4 +127,33 @@ import Testing
         #expect(outcome.status == 1)
         #expect(!outcome.stderr.contains("agentfirewall: blocked"))
     }
+
+    /// A path rule knows the secret by its name: `mv .env x` or `ln .env x`, then reading x,
+    /// must not get around it. rename and link decide the old name as read and write.
+    @Test func renamingOrLinkingTheSecretIsBlocked() throws {
+        let workspace = try Workspace()
+        let script = """
+            import os
+            def attempt(name, call):
+                try:
+                    call()
+                    print(name, 'ok')
+                except OSError as error:
+                    print(name, 'errno', error.errno)
+            attempt('rename', lambda: os.rename('.env', 'a'))
+            attempt('replace', lambda: os.replace('.env', 'b'))
+            attempt('link', lambda: os.link('.env', 'c'))
+            attempt('rename-into', lambda: os.rename('notes.txt', '.env.local'))
+            attempt('harmless', lambda: os.rename('notes.txt', 'notes2.txt'))
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == "rename errno 13\nreplace errno 13\nlink errno 13\nrename-into errno 13\nharmless ok\n", "\(outcome.stderr)")
+        let shell = try workspace.firewall(["bash", "-c", "mv .env x; echo mv=$?; ln .env y; echo ln=$?"])
+        #expect(shell.stdout == "mv=1\nln=1\n", "\(shell.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.file("x")))
+        #expect(!FileManager.default.fileExists(atPath: workspace.file("y")))
+        #expect(FileManager.default.fileExists(atPath: workspace.file(".env")))
+        let record = try #require(try workspace.records(about: workspace.file(".env")).first { ($0["op"] as? String)?.hasPrefix("rename") == true })
+        #expect(record["decision"] as? String == "block")
+    }
 }

@@ -9,7 +9,7 @@ import Testing
         "creat", "creat64", "fopen", "fopen64", "freopen", "freopen64",
         "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve", "execveat",
         "posix_spawn", "posix_spawnp", "posix_spawn_file_actions_addopen", "system", "popen",
-        "connect", "sendto", "sendmsg", "syscall",
+        "connect", "sendto", "sendmsg", "syscall", "rename", "renameat", "renameat2", "link", "linkat",
         "getaddrinfo", "gethostbyname", "gethostbyname2", "gethostbyname_r", "gethostbyname2_r",
     ]
     /// Defined by the linker in every shared object; not ours to hide.

@@ -22,9 +22,11 @@ enum afw_backstop_kind {
     AFW_BACKSTOP_FILE = 1,
     AFW_BACKSTOP_EXEC = 2,
     AFW_BACKSTOP_NETWORK = 3,
+    AFW_BACKSTOP_NEW_NAME = 4, /* rename or link: path/requested is the old name, new_* the new */
 };
 
-/* One notified call, read out of the target process and normalised like the shim's events. */
+/* One notified call, read out of the target process and normalised like the shim's events.
+ * Everything before `path` is cleared for each call; the strings after it are written whole. */
 struct afw_backstop_call {
     uint64_t id;
     int32_t pid;
@@ -33,9 +35,13 @@ struct afw_backstop_call {
     uint8_t family;        /* NETWORK: 4 or 6 */
     uint16_t port;         /* NETWORK */
     uint8_t address[16];   /* NETWORK, network byte order */
+    bool new_exists;       /* NEW_NAME: the new name is taken (it is replaced) */
+    bool exchange;         /* NEW_NAME: RENAME_EXCHANGE, both names move */
     char op[16];           /* the system call: "openat", "execve", "connect", "sendto"... */
     char path[PATH_MAX];      /* FILE: resolved path; EXEC: the program */
     char requested[PATH_MAX]; /* FILE: lexical absolute path */
+    char new_path[PATH_MAX];      /* NEW_NAME: the new name, resolved */
+    char new_requested[PATH_MAX]; /* NEW_NAME: the new name, lexical */
     uint32_t argc;
     const char *argv[AFW_BACKSTOP_MAX_ARGS];
     char argument_bytes[AFW_BACKSTOP_ARG_BYTES];
