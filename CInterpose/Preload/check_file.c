@@ -99,7 +99,7 @@ static struct afw_event_view file_event(const struct located_path *path, uint8_t
     };
 }
 
-static int decide_open(const char *op, int dirfd, const char *path, int flags, uint64_t started_ns) {
+static int decide_open(const char *op, int dirfd, const char *path, int flags, char *decided, uint64_t started_ns) {
     /* O_CREAT|O_EXCL never follows a final symlink (it fails with EEXIST instead). */
     bool follow_last = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
     struct located_path located;
@@ -109,15 +109,59 @@ static int decide_open(const char *op, int dirfd, const char *path, int flags, u
     }
     bool creates = (flags & O_CREAT) && missing(located.resolved, located.presence);
     struct afw_event_view event = file_event(&located, afw_access_for_open(flags, creates));
-    return afw_decide(op, &event, started_ns);
+    int verdict = afw_decide(op, &event, started_ns);
+    if (verdict == 0 && decided != NULL) {
+        memcpy(decided, located.resolved, strlen(located.resolved) + 1);
+    }
+    return verdict;
 }
 
-int afw_check_open(const char *op, int dirfd, const char *path, int flags) {
+int afw_check_open(const char *op, int dirfd, const char *path, int flags, char *decided) {
+    if (decided != NULL) {
+        decided[0] = '\0';
+    }
     struct afw_entry entry = afw_enter();
     if (entry.gate != AFW_GATE_DECIDE) {
         return afw_leave(&entry, afw_gate_verdict(&entry));
     }
-    return afw_leave(&entry, decide_open(op, dirfd, path, flags, entry.started_ns));
+    return afw_leave(&entry, decide_open(op, dirfd, path, flags, decided, entry.started_ns));
+}
+
+/* The shim resolves a path and the kernel then resolves it again: an agent that swaps a
+ * symlink (or renames a directory) in between gets a file that was never decided. So the
+ * file really opened is named (its /proc/self/fd link, one syscall) and, when it is not the
+ * one decided, decided too; a denied one is closed again. */
+int afw_confirm_open(const char *op, int fd, int flags, const char *decided) {
+    if (fd < 0 || decided == NULL || decided[0] == '\0') {
+        return fd;
+    }
+    char link[32], opened[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t length = readlink(link, opened, sizeof opened - 1);
+    if (length < 0) {
+        return fd; /* no /proc: nothing to compare with */
+    }
+    opened[length] = '\0';
+    if (strcmp(opened, decided) == 0) {
+        return fd;
+    }
+    struct afw_entry entry = afw_enter();
+    int verdict = afw_gate_verdict(&entry);
+    if (entry.gate == AFW_GATE_DECIDE) {
+        struct afw_event_view event = {
+            .surface = AFW_SURFACE_FILE,
+            .access = afw_access_for_open(flags, false),
+            .path = opened,
+            .requested_path = decided,
+        };
+        verdict = afw_decide(op, &event, entry.started_ns);
+    }
+    if (afw_leave(&entry, verdict) != 0) {
+        close(fd);
+        errno = EACCES;
+        return -1;
+    }
+    return fd;
 }
 
 int afw_open_flags_for_mode(const char *mode) {
@@ -148,7 +192,7 @@ int afw_check_fopen(const char *op, const char *path, const char *mode) {
     if (flags < 0) {
         return 0; /* libc answers EINVAL */
     }
-    return afw_check_open(op, AT_FDCWD, path, flags);
+    return afw_check_open(op, AT_FDCWD, path, flags, NULL);
 }
 
 int afw_check_fd_reopen(const char *op, int fd, const char *mode) {
@@ -161,7 +205,7 @@ int afw_check_fd_reopen(const char *op, int fd, const char *mode) {
     char link[32];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     /* O_CREAT|O_TRUNC of a "w" mode do not apply: glibc reopens the existing file. */
-    return afw_check_open(op, AT_FDCWD, link, flags & ~(O_CREAT | O_TRUNC | O_EXCL));
+    return afw_check_open(op, AT_FDCWD, link, flags & ~(O_CREAT | O_TRUNC | O_EXCL), NULL);
 }
 
 /* rename and link give a file another name, which path rules do not know: `mv .env notes`

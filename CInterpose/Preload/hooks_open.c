@@ -11,6 +11,7 @@
 #undef _FORTIFY_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,10 +52,14 @@ static int open_decided(int dirfd, const char *path, int flags, mode_t mode) {
 }
 
 static int open_hook(const char *op, int dirfd, const char *path, int flags, mode_t mode) {
-    if (!afw_shim_busy() && afw_check_open(op, dirfd, path, flags) != 0) {
+    if (afw_shim_busy()) {
+        return open_decided(dirfd, path, flags, mode);
+    }
+    char decided[PATH_MAX];
+    if (afw_check_open(op, dirfd, path, flags, decided) != 0) {
         return -1;
     }
-    return open_decided(dirfd, path, flags, mode);
+    return afw_confirm_open(op, open_decided(dirfd, path, flags, mode), flags, decided);
 }
 
 AFW_EXPORT int open(const char *path, int flags, ...) {
@@ -103,12 +108,13 @@ AFW_EXPORT int creat64(const char *path, mode_t mode) {
  * open here through the gadget and wrap the descriptor. A mode with ",ccs=" (a wide-character
  * stream's encoding, which only fopen sets up) goes to libc's fopen. */
 static FILE *fopen_hook(const char *op, enum afw_real_id id, const char *path, const char *mode) {
-    if (!afw_shim_busy() && afw_check_fopen(op, path, mode) != 0) {
+    int flags = afw_open_flags_for_mode(mode);
+    char decided[PATH_MAX] = "";
+    if (!afw_shim_busy() && flags >= 0 && afw_check_open(op, AT_FDCWD, path, flags, decided) != 0) {
         return NULL;
     }
-    int flags = afw_open_flags_for_mode(mode);
     if (path != NULL && flags >= 0 && strchr(mode, ',') == NULL) {
-        int fd = open_decided(AT_FDCWD, path, flags, 0666);
+        int fd = afw_confirm_open(op, open_decided(AT_FDCWD, path, flags, 0666), flags, decided);
         if (fd < 0) {
             return NULL;
         }

@@ -68,7 +68,7 @@ AFW_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file
  * current directory (the op name is cut to fit the audit record's 15 characters). */
 AFW_EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *actions, int fd, const char *path,
                                                 int flags, mode_t mode) {
-    if (!afw_shim_busy() && afw_check_open("spawn_addopen", AT_FDCWD, path, flags) != 0) {
+    if (!afw_shim_busy() && afw_check_open("spawn_addopen", AT_FDCWD, path, flags, NULL) != 0) {
         return EACCES;
     }
     int (*real)(posix_spawn_file_actions_t *, int, const char *, int, mode_t) =

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
@@ -21,6 +22,18 @@ struct syscall_call {
     long number;
     long arguments[6];
 };
+
+/* The flags of an open-family call (creat's are implied). */
+static int open_flags(const struct syscall_call *call) {
+    switch (call->number) {
+#ifdef SYS_open
+    case SYS_open: return (int)call->arguments[1];
+#endif
+    case SYS_openat: return (int)call->arguments[2];
+    case SYS_openat2: return (int)((const struct open_how *)call->arguments[2])->flags;
+    default: return O_CREAT | O_WRONLY | O_TRUNC;
+    }
+}
 
 /* The numbers check() decides; the others pass untouched. */
 static bool decided_here(long number) {
@@ -64,27 +77,27 @@ static int exec_with(char *const envp[], void *context) {
     return (int)forward(&call);
 }
 
-/* 0 pass, -1 deny. */
-static int check(const struct syscall_call *call) {
+/* 0 pass, -1 deny. For an open, `decided` gets the path allowed (afw_confirm_open). */
+static int check(const struct syscall_call *call, char *decided) {
     const long *a = call->arguments;
     switch (call->number) {
 #ifdef SYS_open
     case SYS_open:
-        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], (int)a[1]);
+        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], (int)a[1], decided);
 #endif
 #ifdef SYS_creat
     case SYS_creat:
-        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], O_CREAT | O_WRONLY | O_TRUNC);
+        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], O_CREAT | O_WRONLY | O_TRUNC, decided);
 #endif
     case SYS_openat:
-        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)a[2]);
+        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)a[2], decided);
     case SYS_openat2: {
         /* openat2(dirfd, path, struct open_how *, size): the flags are the how's first field. */
         const struct open_how *how = (const struct open_how *)a[2];
         if (how == NULL || (size_t)a[3] < sizeof how->flags) {
             return 0; /* EFAULT or EINVAL from the kernel */
         }
-        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)how->flags);
+        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)how->flags, decided);
     }
     case SYS_execve:
         return afw_check_exec("syscall", (const char *)a[0], (char *const *)a[1]);
@@ -131,7 +144,8 @@ AFW_EXPORT long syscall(long number, ...) {
     if (afw_shim_busy()) {
         return forward(&call);
     }
-    if (check(&call) != 0) {
+    char decided[PATH_MAX] = "";
+    if (check(&call, decided) != 0) {
         return -1;
     }
     if (call.number == SYS_execve) {
@@ -140,5 +154,7 @@ AFW_EXPORT long syscall(long number, ...) {
     if (call.number == SYS_execveat) {
         return afw_env_with_child((char *const *)call.arguments[3], exec_with, &call);
     }
-    return forward(&call);
+    long result = forward(&call);
+    /* Only an open fills `decided`; the descriptor it returned is confirmed. */
+    return decided[0] != '\0' ? afw_confirm_open("syscall", (int)result, open_flags(&call), decided) : result;
 }

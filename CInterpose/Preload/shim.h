@@ -84,7 +84,11 @@ uint64_t afw_monotonic_ns(void) AFW_HIDDEN;
 int afw_decide(const char *op, const struct afw_event_view *event, uint64_t started_ns) AFW_HIDDEN;
 
 /* ---- The check functions the hooks call (check_*.c). 0 pass, -1 deny (errno EACCES). ---- */
-int afw_check_open(const char *op, int dirfd, const char *path, int flags) AFW_HIDDEN;
+/* decided (PATH_MAX bytes, or NULL): the resolved path that was allowed, "" when the call
+ * was not decided here; afw_confirm_open then checks that the opened file is that one, and
+ * returns fd, or -1 (EACCES, fd closed) when the file opened is another that is denied. */
+int afw_check_open(const char *op, int dirfd, const char *path, int flags, char *decided) AFW_HIDDEN;
+int afw_confirm_open(const char *op, int fd, int flags, const char *decided) AFW_HIDDEN;
 int afw_check_fopen(const char *op, const char *path, const char *mode) AFW_HIDDEN;
 int afw_check_fd_reopen(const char *op, int fd, const char *mode) AFW_HIDDEN;
 /* rename/renameat/renameat2 and link/linkat: a new name for a file (check_file.c explains

@@ -156,7 +156,13 @@ public final class BackstopServer: @unchecked Sendable {
         }
         let (enforced, review) = approve.enforce(decision)
         let allowed = monitor || enforced == .allow
-        _ = afw_backstop_respond(listener, call.pointee.id, allowed, EACCES)
+        // An allowed open is made here and its descriptor installed in the caller, so that
+        // the file it gets is the file decided: a plain "continue" would let the kernel
+        // resolve the path again, after the caller had swapped a symlink into it.
+        let isOpen = Int32(call.pointee.kind) == Int32(AFW_BACKSTOP_FILE.rawValue)
+        if !allowed || !isOpen || afw_backstop_open_for(listener, call) == 1 {
+            _ = afw_backstop_respond(listener, call.pointee.id, allowed, EACCES)
+        }
         let latency = Clock.monotonicNanoseconds() - started
         if !allowed && !quiet {
             // The shim prints this line in the agent for what it blocks; for what it never

@@ -8,6 +8,9 @@
  *   probe connect ADDRESS PORT | syscall-connect ADDRESS PORT
  *   probe open-under-signals PATH COUNT   (COUNT opens while a 100 us timer interrupts them)
  *   probe sendto ADDRESS PORT | sendmsg ADDRESS PORT   (one UDP datagram "leak" to the address)
+ *   probe symlink-race SECRET HARMLESS N   (opens "race-link" N times while a thread keeps
+ *                                  pointing it at SECRET and HARMLESS; prints how often the
+ *                                  secret's bytes were read)
  * x86_64 only, a `syscall` instruction of the probe's own, which no libc hook sees:
  *   probe asm-openat PATH | asm-connect ADDRESS PORT | asm-sendto ADDRESS PORT | asm-sendmsg ADDRESS PORT
  *   probe vfork-asm-openat PATH   (the open made by a vfork child)
@@ -19,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +149,44 @@ static int connect_to(const char *address, const char *port, int raw) {
     return report(result != 0);
 }
 
+/* The check-then-use race: the firewall resolves "race-link" and decides, then the kernel
+ * resolves it again. This thread repoints it as fast as it can (atomically, by renaming a
+ * fresh symlink over it) so that some opens are decided on one target and made on the other. */
+static const char *race_targets[2];
+static volatile int race_done;
+
+static void *repoint(void *unused) {
+    (void)unused;
+    for (unsigned i = 0; !race_done; i++) {
+        unlink("race-next");
+        if (symlink(race_targets[i & 1], "race-next") == 0) rename("race-next", "race-link");
+    }
+    return NULL;
+}
+
+static int symlink_race(const char *secret, const char *harmless, int count) {
+    char content[64] = {0};
+    race_targets[0] = harmless;
+    race_targets[1] = secret;
+    unlink("race-link");
+    if (symlink(harmless, "race-link") != 0) return report(1);
+    pthread_t thread;
+    pthread_create(&thread, NULL, repoint, NULL);
+    int leaks = 0, opened = 0;
+    for (int i = 0; i < count; i++) {
+        int fd = open("race-link", O_RDONLY);
+        if (fd < 0) continue;
+        opened++;
+        ssize_t length = read(fd, content, sizeof content - 1);
+        close(fd);
+        if (length > 0 && strncmp(content, "API_KEY", 7) == 0) leaks++;
+    }
+    race_done = 1;
+    pthread_join(thread, NULL);
+    printf("opened=%s leaks=%d\n", opened > 0 ? "some" : "none", leaks);
+    return 0;
+}
+
 static volatile sig_atomic_t ticks;
 static void tick(int number) { (void)number; ticks++; }
 
@@ -172,7 +214,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "open")) return report(open(arg, O_RDONLY) < 0);
     if (!strcmp(mode, "openat")) return report(openat(AT_FDCWD, arg, O_RDONLY) < 0);
     if (!strcmp(mode, "fopen")) return report(fopen(arg, "r") == NULL);
-    if (!strcmp(mode, "creat")) return report(creat(arg, 0600) < 0);
+    if (!strcmp(mode, "creat")) return report(creat(arg, 0666) < 0);
     if (!strcmp(mode, "syscall-openat")) return report(syscall(SYS_openat, AT_FDCWD, arg, O_RDONLY, 0) < 0);
     if (!strcmp(mode, "execve")) { execve(arg, argv + 2, environ); return report(1); }
     if (!strcmp(mode, "execvp")) { execvp(arg, argv + 2); return report(1); }
@@ -192,6 +234,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "open-under-signals") && argc > 3) return open_under_signals(arg, atoi(argv[3]));
     if (!strcmp(mode, "connect") && argc > 3) return connect_to(arg, argv[3], 0);
     if (!strcmp(mode, "syscall-connect") && argc > 3) return connect_to(arg, argv[3], 1);
+    if (!strcmp(mode, "symlink-race") && argc > 4) return symlink_race(arg, argv[3], atoi(argv[4]));
     if (!strcmp(mode, "sendto") && argc > 3) return send_datagram(arg, argv[3], 0);
     if (!strcmp(mode, "sendmsg") && argc > 3) return send_datagram(arg, argv[3], 1);
 #if defined(__x86_64__)

@@ -205,4 +205,28 @@ import Testing
         let unprotected = try workspace.firewall(["python3", "-c", script], options: ["--no-backstop"])
         #expect(unprotected.stdout.hasPrefix("rename ok\n"), "\(unprotected.stderr)")
     }
+
+    /// The check-then-use race: a thread keeps pointing a symlink at the secret and at a
+    /// harmless file while the program opens it. The shim confirms the file it opened is the
+    /// one it decided; the backstop opens the decided file itself and hands the descriptor
+    /// over. Without either, thousands of the 5000 opens read the secret.
+    @Test(arguments: [[], ["--paranoid"]])
+    func aSymlinkSwappedBetweenCheckAndUseGetsNothing(options: [String]) throws {
+        let workspace = try Workspace()
+        for probe in [Build.probe, Build.staticProbe] {
+            let outcome = try workspace.firewall([probe, "symlink-race", ".env", "notes.txt", "5000"], options: ["--quiet"] + options)
+            #expect(outcome.stdout == "opened=some leaks=0\n", "\(probe) \(options): \(outcome.stderr)")
+        }
+    }
+
+    /// Files the backstop opens for a program keep the program's view: its errors, its
+    /// umask on a new file, and a missing file stays missing.
+    @Test func opensMadeByTheBackstopBehaveAsTheProgramsOwn() throws {
+        let workspace = try Workspace()
+        let probe = Build.staticProbe
+        // The probe creates with mode 0666: the file gets 0640 under umask 027, as if the
+        // program had created it itself.
+        let outcome = try workspace.firewall(["bash", "-c", "umask 027; \(probe) creat made; \(probe) open missing; \(probe) open notes.txt; stat -c %a made"])
+        #expect(outcome.stdout == "ok\nerrno=\(ENOENT)\nok\n640\n", "\(outcome.stderr)")
+    }
 }

@@ -35,6 +35,8 @@ struct afw_backstop_call {
     uint8_t family;        /* NETWORK: 4 or 6 */
     uint16_t port;         /* NETWORK */
     uint8_t address[16];   /* NETWORK, network byte order */
+    int32_t open_flags;    /* FILE: the open's flags */
+    uint32_t open_mode;    /* FILE: the open's mode (for O_CREAT) */
     bool new_exists;       /* NEW_NAME: the new name is taken (it is replaced) */
     bool exchange;         /* NEW_NAME: RENAME_EXCHANGE, both names move */
     char op[16];           /* the system call: "openat", "execve", "connect", "sendto"... */
@@ -51,6 +53,13 @@ struct afw_backstop_call {
  * (or was interrupted) before we could read them: there is nothing to answer. Any other
  * error means notify_fd is not a working listener (an agent can send any descriptor). */
 int afw_backstop_receive(int notify_fd, struct afw_backstop_call *call);
+/* Answers an allowed FILE call by opening the decided path in the supervisor and
+ * installing the descriptor in the target (SECCOMP_IOCTL_NOTIF_ADDFD): the target gets the
+ * file that was decided, whatever it does to the path in the meantime (a symlink swapped
+ * in is refused). 0 when answered; 1 when the call must be answered with
+ * afw_backstop_respond instead (another user's process, a /proc path, a device or FIFO, a
+ * kernel without openat2 or ADDFD); a negative errno when the answer failed. */
+int afw_backstop_open_for(int notify_fd, const struct afw_backstop_call *call);
 /* The parent pid of `pid` from /proc/PID/stat, 0 when it cannot be read. Apart from
  * afw_backstop_receive because only the audit needs it. */
 int32_t afw_backstop_parent_of(int32_t pid);
