@@ -76,12 +76,15 @@ public struct ReplayTally: Sendable, Equatable {
 /// Audits repeat themselves (a build opens the same headers, an agent reruns the same
 /// command), so decisions are remembered by the exact bytes of the event they were made for
 /// (`AuditLine.appendEventKey`): the same event, decided by the same pure function on the same
-/// table, gets the same answer. The memory holds at most `cacheByteLimit` bytes of keys and
-/// is emptied when full, so replay's memory stays constant however long the file.
+/// table, gets the same answer. The memory holds at most `cacheLimit` events and
+/// `cacheByteLimit` bytes of keys and is emptied when full, so replay's memory stays bounded
+/// however long the file.
 public struct AuditReplay {
     public let engine: Engine
     public private(set) var tally = ReplayTally()
-    private var decisions: [EventKey: Decision] = [:]
+    private var answers: [EventKey: Answer] = [:]
+    /// One Decision (with its rule id and reason) per answer, shared by every event that got it.
+    private var named: [Answer: Decision] = [:]
     private var cachedKeyBytes = 0
     private var key = EventKey()
 
@@ -95,7 +98,13 @@ public struct AuditReplay {
         }
     }
 
-    static let cacheByteLimit = 8 << 20
+    private struct Answer: Hashable {
+        let action: Action
+        let ruleIndex: Int32
+    }
+
+    static let cacheLimit = 16_384
+    static let cacheByteLimit = 2 << 20
 
     public init(engine: Engine) {
         self.engine = engine
@@ -104,13 +113,15 @@ public struct AuditReplay {
     private mutating func decide(_ event: AuditLine) -> Decision {
         key.bytes.removeAll(keepingCapacity: true)
         event.appendEventKey(to: &key.bytes)
-        if let known = decisions[key] { return known }
+        if let answer = answers[key], let decision = named[answer] { return decision }
         let decision = event.withEventView { engine.decide(view: $0) }
-        if cachedKeyBytes + key.bytes.count > AuditReplay.cacheByteLimit {
-            decisions.removeAll(keepingCapacity: true)
+        if answers.count >= AuditReplay.cacheLimit || cachedKeyBytes + key.bytes.count > AuditReplay.cacheByteLimit {
+            answers.removeAll(keepingCapacity: true)
             cachedKeyBytes = 0
         }
-        decisions[key] = decision
+        let answer = Answer(action: decision.action, ruleIndex: decision.ruleIndex)
+        answers[key] = answer
+        if named[answer] == nil { named[answer] = decision }
         cachedKeyBytes += key.bytes.count
         return decision
     }

@@ -86,4 +86,35 @@ import Testing
         #expect(changes.isEmpty)
         #expect(tally.otherRule == 1)
     }
+
+    @Test func rememberedDecisionsTellApartEventsThatDifferInAnyField() throws {
+        // Replay remembers decisions by the event's bytes: events that differ only in the
+        // requested path, in how argv splits, or in the host must each be decided afresh.
+        let yaml = """
+            version: 1
+            defaults: {file: allow, exec: allow, network: allow}
+            rules:
+              - {id: f, surface: file, match: {path: ["**/link"]}, action: block}
+              - {id: e, surface: exec, match: {program: [nc]}, action: block}
+              - {id: n, surface: network, match: {host: [bad.example]}, action: block}
+
+            """
+        let head = #"{"seq":1,"time":"t","pid":1,"op":"o","reason":"r","rule":null,"decision":"allow","#
+        let pairs = [
+            (#""surface":"file","access":"read","subject":"/x/y","requested":"/x/link"}"#,
+             #""surface":"file","access":"read","subject":"/x/y"}"#),
+            (#""surface":"exec","subject":["sh","-c","a; nc"],"program":"/bin/sh"}"#,
+             #""surface":"exec","subject":["sh","-c a; nc"],"program":"/bin/sh"}"#),
+            (#""surface":"network","subject":"h","host":"bad.example","address":"10.0.0.1","port":1}"#,
+             #""surface":"network","subject":"h","host":null,"address":"10.0.0.1","port":1}"#),
+        ]
+        let engine = try engine(yaml)
+        var replay = AuditReplay(engine: engine)
+        for (blocked, allowed) in pairs {
+            for _ in 0..<2 {
+                #expect(replay.replay(try parsed(head + blocked), line: 1)?.replayed.action == .block)
+                #expect(replay.replay(try parsed(head + allowed), line: 2) == nil)
+            }
+        }
+    }
 }
