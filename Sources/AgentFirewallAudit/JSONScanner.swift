@@ -44,7 +44,7 @@ struct JSONScanner {
     func unexpected(_ expected: String) -> AuditLineProblem {
         let found: String
         if let byte = current {
-            found = (0x21..<0x7F).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : String(format: byte)
+            found = (0x21..<0x7F).contains(byte) ? "'\(Character(Unicode.Scalar(byte)))'" : String(hexByte: byte)
         } else {
             found = "the end of the line"
         }
@@ -78,7 +78,7 @@ struct JSONScanner {
             case UInt8(ascii: "\\"):
                 try decodeEscape(into: &output)
             default:
-                throw AuditLineProblem(.syntax, "a raw control character (\(String(format: byte))) in a string at column \(index); JSON escapes it")
+                throw AuditLineProblem(.syntax, "a raw control character (\(String(hexByte: byte))) in a string at column \(index); JSON escapes it")
             }
         }
     }
@@ -237,7 +237,7 @@ struct JSONScanner {
 
 extension String {
     /// "0x1b": how a byte that cannot be shown is named in a message.
-    init(format byte: UInt8) {
+    init(hexByte byte: UInt8) {
         let hex = Array("0123456789abcdef".utf8)
         self = "0x" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]], as: UTF8.self)
     }

@@ -68,7 +68,7 @@ struct Replay: ParsableCommand {
             ending.warnings.forEach(StandardError.writeLine)
             if tally.changed > 0 { throw ExitCode(Replay.changedStatus) }
         } catch let error as AuditError {
-            fflush(nil)  // stdout before the warnings on stderr, so a terminal shows them in order
+            fflush(nil)  // the changes found before the bad line come first
             StandardError.writeLine(error.description)
             throw ExitCode(Replay.badFileStatus)
         }
