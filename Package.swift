@@ -29,12 +29,20 @@ let package = Package(
             dependencies: [
                 "AgentFirewallSupervisor",
                 "AgentFirewallPolicy",
+                "AgentFirewallAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "AgentFirewallSupervisor",
             dependencies: ["AgentFirewallPolicy", "AgentFirewallOS", "CInterposeCore", "CAgentFirewallABI", "CAgentFirewallSeccomp"]
+        ),
+        // Reads audit files: a streaming JSON-line reader, the record -> event rebuild that
+        // `replay` decides with the one Engine, the replay diff, summaries and OCSF export.
+        // Pure: no process, no file named in the audit is touched.
+        .target(
+            name: "AgentFirewallAudit",
+            dependencies: ["AgentFirewallPolicy", "CInterposeCore", "CAgentFirewallABI"]
         ),
         .target(
             name: "AgentFirewallPolicy",
@@ -83,6 +91,8 @@ let package = Package(
         .testTarget(name: "AgentFirewallPolicyTests", dependencies: ["AgentFirewallPolicy"]),
         .testTarget(name: "CInterposeCoreTests", dependencies: ["CInterposeCore", "CAgentFirewallABI"]),
         .testTarget(name: "AgentFirewallSupervisorTests", dependencies: ["AgentFirewallSupervisor", "AgentFirewallOS"]),
+        // The supervisor's AuditWriter writes the lines these tests read back.
+        .testTarget(name: "AgentFirewallAuditTests", dependencies: ["AgentFirewallAudit", "AgentFirewallSupervisor"]),
         .testTarget(name: "IntegrationTests", dependencies: ["AgentFirewallPolicy"]),
     ]
 )
