@@ -16,9 +16,13 @@ struct Run: ParsableCommand {
             firewall: io_uring, ptrace, process_vm_readv/writev, bpf, perf_event_open, kexec, \
             kernel modules, mount and friends, new user namespaces, setns, the kernel keyring, \
             userfaultfd, and turning off address randomisation (README lists why for each). It \
-            also sets no_new_privs, so setuid programs (sudo) gain no privileges. \
-            --no-backstop starts COMMAND without it; where seccomp is unavailable, run exits 71 \
-            unless --no-backstop is given.
+            also sets no_new_privs, so setuid programs (sudo) gain no privileges. A second \
+            filter sends every open, exec, connect, addressed send, rename and link that the \
+            preload library did not make itself (static binaries, raw system calls, libc's own \
+            opens) to the supervisor, which decides it with the same policy; --paranoid sends \
+            the library's own calls there too. --no-backstop starts COMMAND without either \
+            filter; where seccomp user notification is unavailable, run exits 71 unless \
+            --no-backstop is given.
 
             Exit status: COMMAND's own, or 128+N when signal N killed it; 126 when the policy \
             blocks COMMAND itself (or it is not executable), 127 when it is not found; 64 for a \
