@@ -402,14 +402,16 @@ bool afw_glob_match(const char *pattern, const char *subject, int mode)
 {
     if (pattern == NULL || subject == NULL)
         return false;
-    size_t length = strlen(pattern);
-    size_t subject_length = strlen(subject);
-    if (!literal_ends_fit(pattern, length, subject, subject_length, mode == AFW_GLOB_HOST))
-        return false;
     size_t ignored;
-    /* A malformed pattern matches nothing; tables are validated before they are used, so
-     * this only guards callers that skipped validation. */
+    /* A malformed pattern matches nothing. */
     if (check_pattern(pattern, mode, &ignored) != NULL)
+        return false;
+    return afw_glob_match_checked(pattern, strlen(pattern), subject, strlen(subject), mode);
+}
+
+bool afw_glob_match_checked(const char *pattern, size_t length, const char *subject, size_t subject_length, int mode)
+{
+    if (!literal_ends_fit(pattern, length, subject, subject_length, mode == AFW_GLOB_HOST))
         return false;
     if (!literal_runs_occur(pattern, length, subject, subject_length, mode))
         return false;

@@ -166,11 +166,15 @@ struct subjects {
     const struct afw_event_view *event;
     const char *path;           /* FILE rules: the resolved path, or the program for exec */
     const char *requested_path; /* FILE rules: the path as asked for, when it differs */
+    size_t path_length;         /* strlen of the two paths, measured once per event */
+    size_t requested_length;
     const struct afw_exec_subjects *exec;
     /* PROGRAM globs see only the exec's real program (programs[0]): argv[0] and the words
      * after a wrapper are the caller's to choose (`exec -a git /tmp/evil`), so they may
      * restrict a call but never allow it. */
     bool real_program_only;
+    /* The view that allow and log rules get: no requested path, only the real program. */
+    const struct subjects *permissive;
 };
 
 enum rule_outcome { RULE_MISSES, RULE_MATCHES, RULE_BROKEN };
@@ -205,9 +209,22 @@ static bool matcher_matches(const struct afw_table_matcher *matcher, const char 
 {
     const struct afw_event_view *event = subjects->event;
     switch (matcher->key) {
-    case AFW_MATCH_PATH:
-        return afw_glob_match(glob, subjects->path, AFW_GLOB_PATH) ||
-               (subjects->requested_path != NULL && afw_glob_match(glob, subjects->requested_path, AFW_GLOB_PATH));
+    case AFW_MATCH_PATH: {
+        /* Most path globs start with a literal directory ("/home/dev/.ssh/id_*"): a subject
+         * that leaves that prefix is out before the glob is even measured. */
+        size_t prefix = 0;
+        while (glob[prefix] != '\0' && glob[prefix] != '*' && glob[prefix] != '?' && glob[prefix] != '[' &&
+               glob[prefix] != '\\' && glob[prefix] == subjects->path[prefix])
+            prefix++;
+        bool literal_ends = glob[prefix] == '\0' || glob[prefix] == '*' || glob[prefix] == '?' ||
+                            glob[prefix] == '[' || glob[prefix] == '\\';
+        if (!literal_ends && subjects->requested_path == NULL)
+            return false;
+        size_t length = prefix + strlen(glob + prefix);
+        return afw_glob_match_checked(glob, length, subjects->path, subjects->path_length, AFW_GLOB_PATH) ||
+               (subjects->requested_path != NULL &&
+                afw_glob_match_checked(glob, length, subjects->requested_path, subjects->requested_length, AFW_GLOB_PATH));
+    }
     case AFW_MATCH_COMMAND:
         return subjects->exec != NULL && command_matches(glob, subjects->exec);
     case AFW_MATCH_PROGRAM:
@@ -234,13 +251,10 @@ static enum rule_outcome rule_matches(const struct table_layout *layout, const s
         return RULE_BROKEN;
     /* The path as asked for may name a symlink: `ln -s .env .env.example` would slip past an
      * allow rule for templates if allow rules looked at the link's name. So only rules that
-     * restrict (block, review) see the requested path; every rule sees the resolved one. */
-    struct subjects restricted = *subjects;
-    if (rule->action == AFW_ACTION_ALLOW || rule->action == AFW_ACTION_LOG) {
-        restricted.requested_path = NULL;
-        restricted.real_program_only = subjects->event->program != NULL && subjects->event->program[0] != '\0';
-    }
-    subjects = &restricted;
+     * restrict (block, review) see the requested path; every rule sees the resolved one.
+     * The two views are built once per event (first_matching_rule), not per rule. */
+    if (rule->action == AFW_ACTION_ALLOW || rule->action == AFW_ACTION_LOG)
+        subjects = subjects->permissive;
     uint32_t keys_named = 0;
     uint32_t keys_matched = 0;
     for (uint32_t i = 0; i < rule->matcher_count; i++) {
@@ -265,8 +279,15 @@ static enum rule_outcome rule_matches(const struct table_layout *layout, const s
  * table turns out to be broken. `exec_file_rules` selects FILE rules that name EXEC access,
  * checked against the program of an exec. */
 static int64_t first_matching_rule(const struct table_layout *layout, uint8_t surface, bool exec_file_rules,
-                                   const struct subjects *subjects)
+                                   const struct subjects *restrictive)
 {
+    struct subjects permissive = *restrictive;
+    permissive.requested_path = NULL;
+    permissive.real_program_only = restrictive->event->program != NULL && restrictive->event->program[0] != '\0';
+    permissive.permissive = &permissive;
+    struct subjects view = *restrictive;
+    view.permissive = &permissive;
+    const struct subjects *subjects = &view;
     for (uint32_t i = 0; i < layout->header->rule_count; i++) {
         const struct afw_table_rule *rule = &layout->rules[i];
         if (rule->surface != surface)
@@ -301,7 +322,7 @@ static struct afw_decision decision_for(const struct table_layout *layout, int64
 static struct afw_decision decide_exec(const struct table_layout *layout, const struct afw_event_view *event)
 {
     const char *program = event->program != NULL ? event->program : "";
-    struct subjects subjects = {event, program, NULL, NULL};
+    struct subjects subjects = {event, program, NULL, strlen(program), 0, NULL, false, NULL};
     /* The program is a file too: a FILE rule on exec access (say, nothing under /tmp may
      * run) applies before exec rules. A file default says nothing about exec, so only a
      * matching rule decides here. */
@@ -329,14 +350,14 @@ struct afw_decision afw_table_decide(const void *table, size_t size, const struc
         const char *requested = event->requested_path;
         if (requested != NULL && strcmp(requested, path) == 0)
             requested = NULL;
-        struct subjects subjects = {event, path, requested, NULL};
+        struct subjects subjects = {event, path, requested, strlen(path), requested != NULL ? strlen(requested) : 0, NULL, false, NULL};
         return decision_for(&layout, first_matching_rule(&layout, AFW_SURFACE_FILE, false, &subjects),
                             AFW_SURFACE_FILE);
     }
     case AFW_SURFACE_EXEC:
         return decide_exec(&layout, event);
     case AFW_SURFACE_NETWORK: {
-        struct subjects subjects = {event, NULL, NULL, NULL};
+        struct subjects subjects = {event, NULL, NULL, 0, 0, NULL, false, NULL};
         return decision_for(&layout, first_matching_rule(&layout, AFW_SURFACE_NETWORK, false, &subjects),
                             AFW_SURFACE_NETWORK);
     }

@@ -70,7 +70,7 @@ public struct ReplayTally: Sendable, Equatable {
 }
 
 /// Re-decides recorded events with another policy's engine: the event rebuilt from the record
-/// (`AuditLine.withEventView`) goes through `Engine.decide(view:)`, the same afw_table_decide
+/// (`AuditLine.withEventView`) goes through `Engine.answer(view:)`, the same afw_table_decide
 /// on the same kind of table the shim and the supervisor decided with. Nothing else decides.
 ///
 /// Audits repeat themselves (a build opens the same headers, an agent reruns the same
@@ -78,7 +78,10 @@ public struct ReplayTally: Sendable, Equatable {
 /// (`AuditLine.appendEventKey`): the same event, decided by the same pure function on the same
 /// table, gets the same answer. The memory holds at most `cacheLimit` events and
 /// `cacheByteLimit` bytes of keys and is emptied when full, so replay's memory stays bounded
-/// however long the file.
+/// however long the file. Where events do not repeat, remembering costs more than it saves
+/// (a key built and hashed for every event, for nothing): a window of `probeWindow` events that
+/// finds fewer than one in eight already answered turns the memory off for the next
+/// `restWindow` events, after which it is tried again.
 public struct AuditReplay {
     public let engine: Engine
     public private(set) var tally = ReplayTally()
@@ -87,6 +90,10 @@ public struct AuditReplay {
     private var named: [Answer: Decision] = [:]
     private var cachedKeyBytes = 0
     private var key = EventKey()
+    private var probed = 0
+    private var probeHits = 0
+    private var resting = 0
+    private var lastNamed: (answer: Answer, decision: Decision)?
 
     /// Hashed as one block of bytes: [UInt8]'s own hashing feeds the hasher a byte at a time,
     /// which cost more than the rest of a cache hit.
@@ -101,28 +108,55 @@ public struct AuditReplay {
     private struct Answer: Hashable {
         let action: Action
         let ruleIndex: Int32
+        let surface: Surface
     }
 
     static let cacheLimit = 16_384
     static let cacheByteLimit = 2 << 20
+    static let probeWindow = 1_024
+    static let restWindow = 262_144
 
     public init(engine: Engine) {
         self.engine = engine
     }
 
     private mutating func decide(_ event: AuditLine) -> Decision {
+        if resting > 0 {
+            resting -= 1
+            return name(answer(event))
+        }
         key.bytes.removeAll(keepingCapacity: true)
         event.appendEventKey(to: &key.bytes)
-        if let answer = answers[key], let decision = named[answer] { return decision }
-        let decision = event.withEventView { engine.decide(view: $0) }
+        probed += 1
+        if let answer = answers[key] {
+            probeHits += 1
+            return name(answer)
+        }
+        let answer = answer(event)
         if answers.count >= AuditReplay.cacheLimit || cachedKeyBytes + key.bytes.count > AuditReplay.cacheByteLimit {
             answers.removeAll(keepingCapacity: true)
             cachedKeyBytes = 0
         }
-        let answer = Answer(action: decision.action, ruleIndex: decision.ruleIndex)
         answers[key] = answer
-        if named[answer] == nil { named[answer] = decision }
         cachedKeyBytes += key.bytes.count
+        if probed == AuditReplay.probeWindow {
+            if probeHits * 8 < probed { resting = AuditReplay.restWindow }
+            (probed, probeHits) = (0, 0)
+        }
+        return name(answer)
+    }
+
+    private func answer(_ event: AuditLine) -> Answer {
+        let answer = event.withEventView { engine.answer(view: $0) }
+        return Answer(action: answer.action, ruleIndex: answer.ruleIndex, surface: event.surface)
+    }
+
+    private mutating func name(_ answer: Answer) -> Decision {
+        // Runs of events get the same answer (the file default, mostly): no hashing for those.
+        if let last = lastNamed, last.answer == answer { return last.decision }
+        let decision = named[answer] ?? engine.decision(action: answer.action, ruleIndex: answer.ruleIndex, surface: answer.surface)
+        named[answer] = decision
+        lastNamed = (answer, decision)
         return decision
     }
 

@@ -49,18 +49,26 @@ public struct Engine: Sendable {
         }
     }
 
-    /// For events decoded from the rings (afw_event_decode) or built by the backstop.
-    public func decide(view: UnsafePointer<afw_event_view>) -> Decision {
+    /// The table's bare answer for an event: its action and rule index, without the rule's
+    /// id and reason, for callers that name answers themselves (replay names each distinct
+    /// answer once).
+    public func answer(view: UnsafePointer<afw_event_view>) -> (action: Action, ruleIndex: Int32) {
         let answer = compiled.table.withUnsafeBytes { table in
             afw_table_decide(table.baseAddress, table.count, view)
         }
+        return (Action(abiValue: answer.action) ?? .block, answer.rule_index)
+    }
+
+    /// For events decoded from the rings (afw_event_decode) or built by the backstop.
+    public func decide(view: UnsafePointer<afw_event_view>) -> Decision {
+        let answer = answer(view: view)
         // A record is written by the agent's process: a surface byte that is no surface is
         // blocked (afw_table_decide already said so) and named as what it is.
         guard let surface = Surface(abiValue: view.pointee.surface) else {
             return Decision(action: .block, ruleIndex: Decision.defaultRuleIndex, ruleID: nil,
                             reason: "the event names no known surface (\(view.pointee.surface)); blocked")
         }
-        return decision(action: Action(abiValue: answer.action) ?? .block, ruleIndex: answer.rule_index, surface: surface)
+        return decision(action: answer.action, ruleIndex: answer.ruleIndex, surface: surface)
     }
 
     /// Names an answer made elsewhere (the shim's fast path, from its event record): the

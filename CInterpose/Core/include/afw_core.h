@@ -48,6 +48,12 @@ enum afw_glob_mode {
     AFW_GLOB_HOST = 3,
 };
 bool afw_glob_match(const char *pattern, const char *subject, int mode);
+/* afw_glob_match for a pattern already checked with afw_glob_check in this mode (every glob
+ * of a table that passed afw_table_validate), with both lengths known: the table decides
+ * each event against many globs, and checking and measuring them again each time was most
+ * of replay's cost. An unchecked pattern here may match wrongly, never read out of bounds
+ * beyond the given lengths. */
+bool afw_glob_match_checked(const char *pattern, size_t length, const char *subject, size_t subject_length, int mode);
 /* Checks a pattern before it is compiled. On failure returns AFW_E_INVALID and sets *error to
  * a static message ("unterminated [ class", ...) and *error_offset to the byte offset. */
 int afw_glob_validate(const char *pattern, int mode, const char **error, size_t *error_offset);
