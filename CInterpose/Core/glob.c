@@ -174,11 +174,13 @@ static bool in_range(unsigned char c, unsigned char low, unsigned char high, boo
     return (lower >= low && lower <= high) || (upper >= low && upper <= high);
 }
 
+/* Both stop at the pattern's NUL even in a class that never closes: afw_glob_match_checked
+ * trusts a table's validation, and a table in shared memory can be rewritten after it. */
 static unsigned char class_member(const char *pattern, size_t *i)
 {
-    if (pattern[*i] == '\\')
+    if (pattern[*i] == '\\' && pattern[*i + 1] != '\0')
         (*i)++;
-    return (unsigned char)pattern[(*i)++];
+    return pattern[*i] == '\0' ? 0 : (unsigned char)pattern[(*i)++];
 }
 
 static bool class_matches(const char *pattern, const struct token *token, unsigned char c, bool fold)
@@ -186,7 +188,7 @@ static bool class_matches(const char *pattern, const struct token *token, unsign
     bool member = false;
     size_t i = token->class_start;
     bool first = true;
-    while (first || pattern[i] != ']') {
+    while (pattern[i] != '\0' && (first || pattern[i] != ']')) {
         first = false;
         unsigned char low = class_member(pattern, &i);
         unsigned char high = low;

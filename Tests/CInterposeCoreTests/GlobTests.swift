@@ -310,4 +310,18 @@ private func validationError(_ pattern: String, _ mode: GlobMode = .path) -> (me
             }
         }
     }
+
+    /// The checked matcher trusts a table's validation, but a table in shared memory can be
+    /// rewritten after it: a malformed pattern must still only match wrongly, never read past
+    /// its end (the address sanitizer in a debug run would say so; here it must not crash).
+    @Test(arguments: ["/srv/[abc", "/srv/[\\", "/srv/\\", "[", "**/[!", "/srv/***"])
+    func theCheckedMatcherSurvivesMalformedPatterns(pattern: String) {
+        let subject = "/srv/a"
+        let matched = pattern.withCString { glob in
+            subject.withCString { text in
+                afw_glob_match_checked(glob, strlen(glob), text, strlen(text), Int32(AFW_GLOB_PATH.rawValue))
+            }
+        }
+        #expect(!matched || pattern.hasPrefix("/srv/"))
+    }
 }
