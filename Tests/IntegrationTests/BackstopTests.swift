@@ -229,4 +229,27 @@ import Testing
         let outcome = try workspace.firewall(["bash", "-c", "umask 027; \(probe) creat made; \(probe) open missing; \(probe) open notes.txt; stat -c %a made"])
         #expect(outcome.stdout == "ok\nerrno=\(ENOENT)\nok\n640\n", "\(outcome.stderr)")
     }
+
+    /// A binary copied into an anonymous memory file and run with a raw execveat: no path,
+    /// no hook. The default pack's exec.memfd rule reaches it through the backstop.
+    @Test(.enabled(if: isX86_64, "the script's system-call number is x86_64's"))
+    func aRawMemfdExecIsDecided() throws {
+        let workspace = try Workspace()
+        workspace.write("policy.yaml", "version: 1\nextends: default\n")
+        let script = """
+            import ctypes, os
+            libc = ctypes.CDLL('libc.so.6', use_errno=True)
+            fd = os.memfd_create('payload', 0)
+            os.write(fd, open('/bin/echo', 'rb').read())
+            argv = (ctypes.c_char_p * 3)(b'echo', b'ran', None)
+            envp = (ctypes.c_char_p * 1)(None)
+            libc.syscall(322, fd, b'', argv, envp, 0x1000)  # execveat(fd, "", argv, envp, AT_EMPTY_PATH)
+            print('errno', ctypes.get_errno())
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == "errno 13\n", "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("(rule exec.memfd)"))
+        let unprotected = try workspace.firewall(["python3", "-c", script], options: ["--no-backstop"])
+        #expect(unprotected.stdout == "ran\n")
+    }
 }
