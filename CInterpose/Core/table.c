@@ -185,13 +185,19 @@ static const char *basename_of(const char *path)
     return slash != NULL ? slash + 1 : path;
 }
 
+/* The table's globs passed afw_glob_validate with the table (afw_glob_match_checked). */
+static bool text_matches(const char *glob, const char *text, int mode)
+{
+    return afw_glob_match_checked(glob, strlen(glob), text, strlen(text), mode);
+}
+
 static bool program_matches(const char *glob, const struct afw_exec_subjects *exec, bool real_program_only)
 {
     bool full_path = strchr(glob, '/') != NULL;
     uint32_t count = real_program_only && exec->program_count > 0 ? 1 : exec->program_count;
     for (uint32_t i = 0; i < count; i++) {
         const char *program = full_path ? exec->programs[i] : basename_of(exec->programs[i]);
-        if (afw_glob_match(glob, program, AFW_GLOB_TEXT))
+        if (text_matches(glob, program, AFW_GLOB_TEXT))
             return true;
     }
     return false;
@@ -200,7 +206,7 @@ static bool program_matches(const char *glob, const struct afw_exec_subjects *ex
 static bool command_matches(const char *glob, const struct afw_exec_subjects *exec)
 {
     for (uint32_t i = 0; i < exec->command_count; i++)
-        if (afw_glob_match(glob, exec->commands[i], AFW_GLOB_TEXT))
+        if (text_matches(glob, exec->commands[i], AFW_GLOB_TEXT))
             return true;
     return false;
 }
@@ -231,7 +237,7 @@ static bool matcher_matches(const struct afw_table_matcher *matcher, const char 
         return subjects->exec != NULL && program_matches(glob, subjects->exec, subjects->real_program_only);
     case AFW_MATCH_HOST:
         /* An address the process never resolved has no name: a host rule cannot speak for it. */
-        return event->host != NULL && event->host[0] != '\0' && afw_glob_match(glob, event->host, AFW_GLOB_HOST);
+        return event->host != NULL && event->host[0] != '\0' && text_matches(glob, event->host, AFW_GLOB_HOST);
     case AFW_MATCH_PORT:
         return event->port >= matcher->port_low && event->port <= matcher->port_high;
     case AFW_MATCH_ADDRESS:

@@ -56,6 +56,10 @@ extension AuditLine {
         scanner.skipWhitespace()
         switch scanner.current {
         case UInt8(ascii: "\""):
+            if undecoded[field.rawValue] {
+                try scanner.skipString()
+                return .string(emptyText())
+            }
             return .string(try decodedString(&scanner))
         case UInt8(ascii: "["):
             scanner.index += 1
@@ -81,6 +85,12 @@ extension AuditLine {
             if scanner.literal("null") { return .null }
             throw scanner.unexpected("a value for \"\(field.name)\"")
         }
+    }
+
+    /// An empty NUL-terminated string in `text`, for a value not decoded.
+    private mutating func emptyText() -> TextRange {
+        text.append(0)
+        return TextRange(start: text.count - 1, count: 0)
     }
 
     private mutating func decodedString(_ scanner: inout JSONScanner) throws(AuditLineProblem) -> TextRange {

@@ -31,6 +31,9 @@ public struct AuditLine {
     }
 
     var text: [UInt8] = []
+    /// Fields whose string values are checked but not decoded (AuditReader's decisionsOnly):
+    /// they read as empty strings.
+    var undecoded = [Bool](repeating: false, count: AuditField.allCases.count)
     var listItems: [TextRange] = []
     var values = [Value](repeating: .absent, count: AuditField.allCases.count)
     var keyScratch: [UInt8] = []

@@ -15,8 +15,14 @@ public final class AuditReader {
         public var warnings: [String] = []
     }
 
-    public init(path: String) throws(AuditError) {
+    /// With `decisionsOnly` (replay), each event's time, reason, exe and op are checked to be
+    /// strings but not decoded: nothing replay decides or prints comes from them, and they
+    /// are a good part of every line.
+    public init(path: String, decisionsOnly: Bool = false) throws(AuditError) {
         file = try AuditFile(path: path)
+        if decisionsOnly {
+            for field in [AuditField.time, .reason, .exe, .op] { line.undecoded[field.rawValue] = true }
+        }
     }
 
     public var path: String { file.path }

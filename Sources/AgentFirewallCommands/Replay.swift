@@ -38,7 +38,7 @@ struct Replay: ParsableCommand {
 
     func run() throws {
         do {
-            let reader = try AuditReader(path: audit)
+            let reader = try AuditReader(path: audit, decisionsOnly: true)
             let recordedSummary = try reader.runSummary()
             let context = recordedSummary?.context ?? PolicyContext.current()
             if recordedSummary == nil {

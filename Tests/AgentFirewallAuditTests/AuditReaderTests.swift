@@ -79,4 +79,22 @@ import Testing
         let reader = try AuditReader(path: directory.write("audit.jsonl", event(1) + "\n"))
         #expect(try reader.runSummary() == nil)
     }
+
+    /// Replay reads only what decides: the text fields are checked to be strings, not decoded,
+    /// and what decides reads the same.
+    @Test func decisionsOnlyChecksTextFieldsWithoutDecodingThem() throws {
+        let path = try directory.write("audit.jsonl", event(1) + "\n" + summary(events: 1) + "\n")
+        let reader = try AuditReader(path: path, decisionsOnly: true)
+        var seen: [(String, String, String)] = []
+        _ = try reader.forEachEvent { line, _ in seen.append((line.subjectSummary, line.reason, line.time)) }
+        #expect(seen.count == 1)
+        #expect(seen.first?.0 == "/x")
+        #expect(seen.first?.1 == "")
+        #expect(seen.first?.2 == "")
+
+        let numericTime = try directory.write("bad.jsonl", event(1).replacingOccurrences(of: #""time":"t""#, with: #""time":5"#) + "\n")
+        #expect(throws: AuditError.self) {
+            _ = try AuditReader(path: numericTime, decisionsOnly: true).forEachEvent { _, _ in }
+        }
+    }
 }
