@@ -24,10 +24,16 @@ public final class BackstopServer: @unchecked Sendable {
     private let quiet: Bool
     private let audit: AuditWriter?
     private var listeners: [Int32] = []
+    private let countsAllowed: Bool
+    /// Allows counted instead of written (`audit: {allowed: count}`). The server thread's
+    /// until `stop` has joined it.
+    public private(set) var allowedCounted: UInt64 = 0
     private var thread: OSThread?
     private let call = UnsafeMutablePointer<afw_backstop_call>.allocate(capacity: 1)
 
-    public init(engine: Engine, approve: ApproveMode, monitor: Bool, quiet: Bool, audit: AuditWriter?) throws(SupervisorError) {
+    public init(
+        engine: Engine, approve: ApproveMode, monitor: Bool, quiet: Bool, audit: AuditWriter?, countsAllowed: Bool = false
+    ) throws(SupervisorError) {
         var descriptors: [Int32] = [0, 0]
         // SOCK_SEQPACKET: each listener number arrives whole, as its own message.
         guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &descriptors) == 0 else {
@@ -39,6 +45,7 @@ public final class BackstopServer: @unchecked Sendable {
         self.monitor = monitor
         self.quiet = quiet
         self.audit = audit
+        self.countsAllowed = countsAllowed
     }
 
     deinit {
@@ -169,6 +176,12 @@ public final class BackstopServer: @unchecked Sendable {
             // saw, the supervisor's stderr (normally the same terminal) is the place.
             let reason = review != nil ? "review denied: \(decision.reason)" : decision.reason
             StandardError.writeLine("agentfirewall: blocked \(subject.surface.rawValue) \(BackstopServer.describe(subject)) (rule \(decision.ruleID ?? "default")): \(reason)")
+        }
+        // `audit: {allowed: count}` counts plain allows instead of listing them, here as on
+        // the fast path: the loader's opens alone are a few per process.
+        if countsAllowed && decision.action == .allow {
+            allowedCounted += 1
+            return true
         }
         audit?.write(AuditRecord(
             timeNanoseconds: Clock.realtimeNanoseconds(), pid: call.pointee.pid, parentPID: afw_backstop_parent_of(call.pointee.pid),

@@ -104,7 +104,7 @@ public struct FirewallRun {
         // comes here through seccomp user notification.
         let backstopServer = configuration.backstop == nil ? nil : try BackstopServer(
             engine: engine, approve: configuration.approve, monitor: configuration.monitor, quiet: configuration.quiet,
-            audit: audit)
+            audit: audit, countsAllowed: configuration.policy.auditAllowed == .count)
         do {
             try backstopServer?.start()
         } catch {
@@ -141,7 +141,7 @@ public struct FirewallRun {
                 let report = server.finish()
                 StandardError.writeLine("agentfirewall: cannot start \(program): \(cause)")
                 let status = cause.errno == ENOENT ? FirewallRun.commandNotFoundStatus : FirewallRun.commandBlockedStatus
-                return try finishAudit(audit, session: session, report: report, exitStatus: status)
+                return try finishAudit(audit, session: session, report: report, backstop: backstopServer, exitStatus: status)
             }
         }
         let termination: ProcessTermination
@@ -161,7 +161,7 @@ public struct FirewallRun {
         session.markDead()
         backstopServer?.stop()
         let report = server.finish()
-        return try finishAudit(audit, session: session, report: report, exitStatus: termination.shellStatus)
+        return try finishAudit(audit, session: session, report: report, backstop: backstopServer, exitStatus: termination.shellStatus)
     }
 
     /// Decides COMMAND itself: the supervisor execs it, so no shim sees that exec. Returns
@@ -186,12 +186,14 @@ public struct FirewallRun {
         return false
     }
 
+    /// `backstop`, when given, has stopped: its count is final.
     private func finishAudit(
-        _ audit: AuditWriter?, session: Session, report: RingServer.Report?, exitStatus: Int32
+        _ audit: AuditWriter?, session: Session, report: RingServer.Report?, backstop: BackstopServer? = nil,
+        exitStatus: Int32
     ) throws(SupervisorError) -> Int32 {
         guard let audit else { return exitStatus }
         let summary = AuditSummary(
-            dropped: session.droppedEvents, malformed: report?.malformed ?? 0, allowedCounted: session.allowedCounted,
+            dropped: session.droppedEvents, malformed: report?.malformed ?? 0, allowedCounted: session.allowedCounted + (backstop?.allowedCounted ?? 0),
             policyName: configuration.policy.name, policySource: configuration.policy.sourcePath,
             context: configuration.context, monitor: configuration.monitor, exitStatus: exitStatus)
         if let error = audit.finish(with: summary) {

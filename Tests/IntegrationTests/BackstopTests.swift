@@ -252,4 +252,19 @@ import Testing
         let unprotected = try workspace.firewall(["python3", "-c", script], options: ["--no-backstop"])
         #expect(unprotected.stdout == "ran\n")
     }
+
+    /// `audit: {allowed: count}` counts plain allows instead of listing them, the backstop's
+    /// (the loader's opens, a few per process) as well as the shim's.
+    @Test func countedAllowsCoverTheBackstop() throws {
+        let workspace = try Workspace()
+        workspace.write("policy.yaml", Workspace.policy + "audit: {allowed: count}\n")
+        let outcome = try workspace.firewall(["bash", "-c", "cat notes.txt; \(Build.staticProbe) open notes.txt; cat .env"])
+        #expect(outcome.stdout == "harmless\nok\n", "\(outcome.stderr)")
+        let records = try workspace.audit()
+        let listedAllows = records.filter { $0["decision"] as? String == "allow" && $0["op"] as? String != "posix_spawn" }
+        #expect(listedAllows.isEmpty, "\(listedAllows.prefix(3))")
+        #expect(records.contains { $0["decision"] as? String == "block" })
+        let summary = try #require(records.last)
+        #expect((summary["allowed_counted"] as? Int ?? 0) > 5)
+    }
 }
