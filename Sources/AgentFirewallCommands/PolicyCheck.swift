@@ -1,4 +1,3 @@
-import AgentFirewallOS
 import AgentFirewallPolicy
 import ArgumentParser
 
@@ -13,12 +12,7 @@ struct PolicyCheck: ParsableCommand {
     var policy: String
 
     func run() throws {
-        do {
-            let loaded = try Policy.load(policy, context: PolicyContext.current())
-            print("\(loaded.sourcePath): ok: policy \(loaded.name), \(loaded.rules.count) rules")
-        } catch {
-            StandardError.writeLine(error.description)
-            throw ExitCode(PolicyCommand.policyErrorStatus)
-        }
+        let loaded = try PolicyCommand.load(policy)
+        print("\(loaded.sourcePath): ok: policy \(loaded.name), \(loaded.rules.count) rules")
     }
 }

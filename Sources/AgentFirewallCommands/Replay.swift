@@ -44,13 +44,7 @@ struct Replay: ParsableCommand {
             if recordedSummary == nil {
                 StandardError.writeLine("\(audit): warning: no summary line records the run's cwd and home; the policy is compiled for the current ones (\(context.workingDirectory), \(context.home))")
             }
-            let loaded: Policy
-            do {
-                loaded = try Policy.load(policy, context: context)
-            } catch {
-                StandardError.writeLine(error.description)
-                throw ExitCode(PolicyCommand.policyErrorStatus)
-            }
+            let loaded = try PolicyCommand.load(policy, context: context)
             var replay = AuditReplay(engine: Engine(CompiledPolicy(loaded)))
             let ending = try reader.forEachEvent { event, line in
                 if let change = replay.replay(event, line: line) {

@@ -90,13 +90,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let context = PolicyContext.current()
-        let loaded: Policy
-        do {
-            loaded = try Policy.load(policy, context: context)
-        } catch {
-            StandardError.writeLine(error.description)
-            throw ExitCode(PolicyCommand.policyErrorStatus)
-        }
+        let loaded = try PolicyCommand.load(policy, context: context)
         let firewall = FirewallRun(FirewallRun.Configuration(
             policy: loaded, context: context, command: command, auditPath: audit, monitor: mode == .monitor,
             quiet: quiet, approve: approve == .allow ? .allow : .deny,

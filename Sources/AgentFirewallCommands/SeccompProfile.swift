@@ -1,4 +1,3 @@
-import AgentFirewallOS
 import AgentFirewallPolicy
 import AgentFirewallSupervisor
 import ArgumentParser
@@ -27,12 +26,7 @@ struct SeccompProfile: ParsableCommand {
 
     func run() throws {
         if let policy {
-            do {
-                _ = try Policy.load(policy, context: PolicyContext.current())
-            } catch {
-                StandardError.writeLine(error.description)
-                throw ExitCode(PolicyCommand.policyErrorStatus)
-            }
+            _ = try PolicyCommand.load(policy)
         }
         print(SeccompDenyList.ociProfile(), terminator: "")
     }
