@@ -9,7 +9,7 @@ extension AuditLine {
     public mutating func parse(_ line: UnsafeBufferPointer<UInt8>) throws(AuditLineProblem) {
         text.removeAll(keepingCapacity: true)
         listItems.removeAll(keepingCapacity: true)
-        for index in values.indices { values[index] = .absent }
+        values.withUnsafeMutableBufferPointer { $0.update(repeating: .absent) }
         var scanner = JSONScanner(line)
         try scanner.expect(UInt8(ascii: "{"), "'{' (each line is one JSON object)")
         if !scanner.take(UInt8(ascii: "}")) {
