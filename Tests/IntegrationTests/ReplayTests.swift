@@ -128,4 +128,16 @@ import Testing
         #expect(outcome.stderr.contains("cut.jsonl:\(lines.count + 1): warning: the last line is cut short"))
         #expect(outcome.stderr.contains("no summary line"))
     }
+
+    /// examples/ci/ replays its committed audit against the default pack in users' CI: the
+    /// pack as this commit has it must not change a decision of that run (when an edit to the
+    /// pack means to, record the example again with scripts/demo).
+    @Test func theCIExampleAuditReplaysCleanlyUnderTheDefaultPack() throws {
+        let workspace = try Workspace()
+        let example = URL(fileURLWithPath: Build.fixtures).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/ci/audit.jsonl").path
+        let outcome = try replay(workspace, [example, "--policy", "default"])
+        #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+        #expect(outcome.stdout.contains("no decision changes"))
+    }
 }
