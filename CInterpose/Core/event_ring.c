@@ -28,6 +28,17 @@ static void ring_doorbell_if_sleeping(struct afw_segment_header *segment) {
     }
 }
 
+/* A slot stores its sequence number minus its own index (position % count), so that a
+ * freshly created, all-zero segment already holds seq = index in every slot: the supervisor
+ * need not write (and fault in) the ring's 4 MiB of pages at start. */
+static uint64_t load_seq(struct afw_evt_slot_header *slot, uint64_t position, int order) {
+    return __atomic_load_n(&slot->seq, order) + position % AFW_EVT_SLOT_COUNT;
+}
+
+static void store_seq(struct afw_evt_slot_header *slot, uint64_t position, uint64_t seq) {
+    __atomic_store_n(&slot->seq, seq - position % AFW_EVT_SLOT_COUNT, __ATOMIC_RELEASE);
+}
+
 int afw_evt_push(struct afw_segment_header *segment, const void *record, size_t size) {
     if (size < sizeof(struct afw_event_head) || size > AFW_EVT_EVENT_MAX) {
         return AFW_E_INVALID;
@@ -35,13 +46,13 @@ int afw_evt_push(struct afw_segment_header *segment, const void *record, size_t 
     uint64_t position = __atomic_load_n(&segment->evt_tail, __ATOMIC_RELAXED);
     for (int attempt = 0; attempt < AFW_EVT_MAX_ATTEMPTS; attempt++) {
         struct afw_evt_slot_header *slot = afw_layout_evt_slot(segment, position);
-        uint64_t seq = __atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE);
+        uint64_t seq = load_seq(slot, position, __ATOMIC_ACQUIRE);
         int64_t lag = (int64_t)(seq - position);
         if (lag == 0) {
             if (__atomic_compare_exchange_n(&segment->evt_tail, &position, position + 1, true,
                                             __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
                 memcpy(slot_data(slot), record, size);
-                __atomic_store_n(&slot->seq, position + 1, __ATOMIC_RELEASE);
+                store_seq(slot, position, position + 1);
                 ring_doorbell_if_sleeping(segment);
                 return AFW_OK;
             }
@@ -59,13 +70,13 @@ int afw_evt_push(struct afw_segment_header *segment, const void *record, size_t 
 
 bool afw_evt_has_record(struct afw_segment_header *segment) {
     uint64_t head = __atomic_load_n(&segment->evt_head, __ATOMIC_RELAXED);
-    return __atomic_load_n(&afw_layout_evt_slot(segment, head)->seq, __ATOMIC_SEQ_CST) == head + 1;
+    return load_seq(afw_layout_evt_slot(segment, head), head, __ATOMIC_SEQ_CST) == head + 1;
 }
 
 long afw_evt_pop(struct afw_segment_header *segment, void *out, size_t capacity) {
     uint64_t head = __atomic_load_n(&segment->evt_head, __ATOMIC_RELAXED);
     struct afw_evt_slot_header *slot = afw_layout_evt_slot(segment, head);
-    if (__atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) != head + 1) {
+    if (load_seq(slot, head, __ATOMIC_ACQUIRE) != head + 1) {
         return 0;
     }
     /* The size is read once and checked against the slot before anything is copied: the
@@ -80,7 +91,7 @@ long afw_evt_pop(struct afw_segment_header *segment, void *out, size_t capacity)
         result = (long)claimed;
     }
     /* Released even when invalid, so one bad record cannot wedge the ring. */
-    __atomic_store_n(&slot->seq, head + AFW_EVT_SLOT_COUNT, __ATOMIC_RELEASE);
+    store_seq(slot, head, head + AFW_EVT_SLOT_COUNT);
     __atomic_store_n(&segment->evt_head, head + 1, __ATOMIC_RELEASE);
     return result;
 }

@@ -374,9 +374,9 @@ static bool same_byte(char a, char b, bool fold)
 /* The first check of every match, before the pattern is even parsed: the bytes before the
  * first special byte must start the subject and those after the last must end it. A hook
  * asks about ~100 path globs per open and nearly all of them fail here, most at the first
- * byte compared ("/root/.ssh/id_*" against "/work/...", "**" + "/*.key" against ".../f1.txt"),
- * which is what keeps an open cheap. It only ever answers "cannot match": a malformed
- * pattern (which matches nothing) may pass it, and the full check after it decides. */
+ * byte compared ("/root/.ssh/id_*" against "/work/...", the "*.key" of a "**" pattern
+ * against ".../f1.txt"), which is what keeps an open cheap. It only ever answers "cannot
+ * match": a malformed pattern may pass it, and what follows decides. */
 static bool literal_ends_fit(const char *pattern, size_t length, const char *subject, size_t subject_length,
                              bool fold)
 {

@@ -51,10 +51,9 @@ int afw_segment_init(void *base, size_t size, const void *table, size_t table_si
     for (uint32_t i = 0; i < AFW_REQ_SLOT_COUNT; i++) {
         memset(afw_layout_req_slot(segment, i), 0, sizeof(struct afw_req_slot_header));
     }
-    /* Vyukov: slot i starts owned by the producer at position i. */
-    for (uint64_t i = 0; i < AFW_EVT_SLOT_COUNT; i++) {
-        afw_layout_evt_slot(segment, i)->seq = i;
-    }
+    /* Vyukov: slot i starts owned by the producer at position i, which a zero in its seq
+     * field says (event_ring.c stores seq minus the slot's index). The caller hands over a
+     * zeroed segment (a new shared-memory object is), so the event slots are not written. */
     /* The magic last: a reader that sees it sees a complete layout. */
     __atomic_store_n(&segment->magic, AFW_ABI_MAGIC, __ATOMIC_RELEASE);
     return AFW_OK;

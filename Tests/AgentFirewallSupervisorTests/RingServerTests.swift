@@ -196,7 +196,8 @@ final class AnswerBox: @unchecked Sendable {
             + Int(tail % UInt64(AFW_EVT_SLOT_COUNT)) * Int(AFW_EVT_SLOT_SIZE)
         slot.storeBytes(of: UInt32.max, toByteOffset: MemoryLayout<afw_evt_slot_header>.size, as: UInt32.self)
         header.pointee.evt_tail = tail + 1
-        slot.storeBytes(of: tail + 1, as: UInt64.self)
+        // Published: seq = tail + 1, stored minus the slot's index (event_ring.c).
+        slot.storeBytes(of: tail + 1 - tail % UInt64(AFW_EVT_SLOT_COUNT), as: UInt64.self)
 
         let (report, lines) = try finish(fixture)
         #expect(report.malformed == 3)

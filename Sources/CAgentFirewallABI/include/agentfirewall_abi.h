@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define AFW_ABI_MAGIC 0x3147455357464641ULL /* "AFWSEG1" little-endian */
-#define AFW_ABI_VERSION 1u
+#define AFW_ABI_VERSION 2u /* 2: event slots store seq minus their index */
 
 /* ---------------------------------------------------------------------------------------
  * Vocabulary
@@ -217,7 +217,8 @@ struct afw_req_slot_header {
 
 /*
  * Event ring: a bounded multi-producer single-consumer queue (Vyukov). Slot i starts with
- * seq = i. A producer at position pos owns slot pos % count when slot.seq == pos; it claims
+ * seq = i. (A slot stores seq minus i, so an all-zero ring is a fresh one: see event_ring.c.)
+ * A producer at position pos owns slot pos % count when slot.seq == pos; it claims
  * pos by CAS on evt_tail, writes, then publishes slot.seq = pos + 1. The consumer reads the
  * slot at evt_head when slot.seq == head + 1 and releases it with slot.seq = head + count.
  * A full ring never blocks a producer: it adds one to evt_dropped and the call goes on.
