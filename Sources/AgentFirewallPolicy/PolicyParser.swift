@@ -27,7 +27,10 @@ struct PolicyParser {
     func parse(_ yaml: String) throws(PolicyError) -> PolicyDocument {
         let root: Node
         do {
-            guard let composed = try Yams.compose(yaml: yaml) else {
+            // The basic resolver: this parser reads every scalar as its text, so the default
+            // resolver's tags (bool, int, timestamp...) would go unused, and building it
+            // compiles a dozen regular expressions at every start of `run`.
+            guard let composed = try Yams.compose(yaml: yaml, .basic) else {
                 throw PolicyError(.version, path: path, line: 1, column: 1,
                                   message: "the policy is empty; it needs at least 'version: 1'")
             }
