@@ -469,6 +469,11 @@ int afw_backstop_open_for(int notify_fd, const struct afw_backstop_call *call)
     if (fd < 0) {
         if (errno == ENOSYS || errno == E2BIG)
             return 1; /* no openat2 (before 5.6): check-then-continue */
+        /* Answers that come from our O_NONBLOCK, not from the file: a FIFO opened for writing
+         * with no reader yet (the caller's own open would wait for one) and a file under a
+         * lease. The caller's own open decides those. */
+        if (errno == ENXIO || errno == EWOULDBLOCK)
+            return 1;
         /* ELOOP: a symlink was swapped in after the decision; refused. Any other error is
          * the one the target's own open would have met. */
         return afw_backstop_respond(notify_fd, call->id, false, errno == ELOOP ? EACCES : errno);

@@ -228,6 +228,10 @@ import Testing
         // program had created it itself.
         let outcome = try workspace.firewall(["bash", "-c", "umask 027; \(probe) creat made; \(probe) open missing; \(probe) open notes.txt; stat -c %a made"])
         #expect(outcome.stdout == "ok\nerrno=\(ENOENT)\nok\n640\n", "\(outcome.stderr)")
+        // A FIFO opened for writing waits for its reader, as it would without the firewall
+        // (the supervisor's own open of it must not answer ENXIO or stall the backstop).
+        let fifo = try workspace.firewall(["bash", "-c", "mkfifo pipe; cat pipe > got & \(probe) creat pipe; wait; echo done"])
+        #expect(fifo.stdout == "ok\ndone\n", "\(fifo.stderr)")
     }
 
     /// A binary copied into an anonymous memory file and run with a raw execveat: no path,
