@@ -6,8 +6,8 @@ import ArgumentParser
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "Check policy files and show the built-in packs.",
-        subcommands: [PolicyCheck.self, PolicyShow.self]
+        abstract: "Check, show, explain and test policies.",
+        subcommands: [PolicyCheck.self, PolicyShow.self, PolicyExplain.self, PolicyTest.self]
     )
 
     /// Exit status for a policy that does not load (sysexits' EX_CONFIG), for `run` as well.

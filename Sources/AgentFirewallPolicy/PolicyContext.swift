@@ -72,8 +72,9 @@ extension PolicyContext {
         return replaced ? result : nil
     }
 
-    /// A literal path (an example) with `~` and `./` expanded; nil unless it ends up absolute.
-    func expandPath(_ path: String) -> String? {
+    /// A literal path (an example, a test case) with `~` and `./` expanded; nil unless it
+    /// ends up absolute.
+    public func expandPath(_ path: String) -> String? {
         if let expanded = expand(path, base: { $0 }) { return expanded }
         return path.hasPrefix("/") ? path : nil
     }

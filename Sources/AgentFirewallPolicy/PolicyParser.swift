@@ -25,22 +25,9 @@ struct PolicyParser {
     ]
 
     func parse(_ yaml: String) throws(PolicyError) -> PolicyDocument {
-        let root: Node
-        do {
-            // The basic resolver: this parser reads every scalar as its text, so the default
-            // resolver's tags (bool, int, timestamp...) would go unused, and building it
-            // compiles a dozen regular expressions at every start of `run`.
-            guard let composed = try Yams.compose(yaml: yaml, .basic) else {
-                throw PolicyError(.version, path: path, line: 1, column: 1,
-                                  message: "the policy is empty; it needs at least 'version: 1'")
-            }
-            root = composed
-        } catch let error as PolicyError {
-            throw error
-        } catch let error as YamlError {
-            throw syntaxError(error, yaml: yaml)
-        } catch {
-            throw PolicyError(.syntax, path: path, line: 1, column: 1, message: "\(error)")
+        guard let root = try compose(yaml) else {
+            throw PolicyError(.version, path: path, line: 1, column: 1,
+                              message: "the policy is empty; it needs at least 'version: 1'")
         }
         guard case .mapping(let top) = root else {
             throw self.error(.wrongType, at: root, "a policy is a mapping with the keys \(Self.list(Self.topKeys)); found \(describe(root))")
@@ -230,7 +217,7 @@ struct PolicyParser {
     }
 
     /// A list of scalars; a single scalar is taken as a one-entry list (`access: read`).
-    private func entries(_ node: Node, of key: String) throws(PolicyError) -> [Node] {
+    func entries(_ node: Node, of key: String) throws(PolicyError) -> [Node] {
         let entries: [Node]
         switch node {
         case .sequence(let sequence): entries = Array(sequence)
@@ -361,7 +348,7 @@ struct PolicyParser {
         return .exec(program: first.hasPrefix("/") ? first : "/usr/bin/" + first, argv: words)
     }
 
-    private static func splitHostPort(_ text: String) -> (String, UInt16?)? {
+    static func splitHostPort(_ text: String) -> (String, UInt16?)? {
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             let address = String(text[text.index(after: text.startIndex)..<close])
             let rest = text[text.index(after: close)...]
@@ -382,22 +369,36 @@ struct PolicyParser {
 
     // MARK: - Node helpers
 
-    private func location(_ node: Node) -> PolicyLocation {
+    func location(_ node: Node) -> PolicyLocation {
         PolicyLocation(path: path, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     }
 
-    private func error(_ code: PolicyError.Code, at node: Node, _ message: String) -> PolicyError {
+    func error(_ code: PolicyError.Code, at node: Node, _ message: String) -> PolicyError {
         PolicyError(code, at: location(node), message: message)
     }
 
-    private func keyName(_ node: Node) throws(PolicyError) -> String {
+    /// The YAML's node tree, nil for an empty document; a syntax error names its line.
+    func compose(_ yaml: String) throws(PolicyError) -> Node? {
+        do {
+            // The basic resolver: this parser reads every scalar as its text, so the default
+            // resolver's tags (bool, int, timestamp...) would go unused, and building it
+            // compiles a dozen regular expressions at every start of `run`.
+            return try Yams.compose(yaml: yaml, .basic)
+        } catch let error as YamlError {
+            throw syntaxError(error, yaml: yaml)
+        } catch {
+            throw PolicyError(.syntax, path: path, line: 1, column: 1, message: "\(error)")
+        }
+    }
+
+    func keyName(_ node: Node) throws(PolicyError) -> String {
         guard case .scalar(let scalar) = node else {
             throw error(.wrongType, at: node, "a key must be a plain word; found \(describe(node))")
         }
         return scalar.string
     }
 
-    private func mapping(_ node: Node, of what: String) throws(PolicyError) -> Node.Mapping {
+    func mapping(_ node: Node, of what: String) throws(PolicyError) -> Node.Mapping {
         guard case .mapping(let mapping) = node else {
             throw error(.wrongType, at: node, "\(what) must be a mapping of keys to values; found \(describe(node))")
         }
@@ -405,7 +406,7 @@ struct PolicyParser {
     }
 
     /// A non-empty string. YAML's plain scalars of numbers and booleans count: they are text too.
-    private func text(_ node: Node, of what: String) throws(PolicyError) -> String {
+    func text(_ node: Node, of what: String) throws(PolicyError) -> String {
         guard case .scalar(let scalar) = node else {
             throw error(.wrongType, at: node, "\(what) must be a string; found \(describe(node))")
         }
@@ -419,12 +420,12 @@ struct PolicyParser {
         return scalar.string
     }
 
-    private func isNull(_ node: Node) -> Bool {
+    func isNull(_ node: Node) -> Bool {
         guard case .scalar(let scalar) = node else { return false }
         return scalar.style == .plain && scalar.string.isEmpty
     }
 
-    private func describe(_ node: Node) -> String {
+    func describe(_ node: Node) -> String {
         switch node {
         case .mapping: "a mapping"
         case .sequence: "a list"
@@ -438,7 +439,7 @@ struct PolicyParser {
         surface == .exec ? "an" : "a"
     }
 
-    private static func list(_ words: [String]) -> String {
+    static func list(_ words: [String]) -> String {
         guard words.count > 1 else { return words.first ?? "" }
         return words.dropLast().joined(separator: ", ") + " or " + words.last!
     }
