@@ -16,7 +16,6 @@
 #include "shim.h"
 
 /* glibc's execvp searches this when PATH is unset (confstr(_CS_PATH)). */
-#define DEFAULT_SEARCH_PATH "/bin:/usr/bin"
 
 static uint32_t count_arguments(char *const argv[]) {
     uint32_t count = 0;
@@ -140,7 +139,7 @@ int afw_check_exec_at(const char *op, int dirfd, const char *path, char *const a
 static bool search_path(const char *file, char *out, size_t out_size) {
     const char *search = getenv("PATH");
     if (search == NULL) {
-        search = DEFAULT_SEARCH_PATH;
+        search = AFW_DEFAULT_SEARCH_PATH;
     }
     size_t file_length = strlen(file);
     while (true) {

@@ -1,6 +1,6 @@
 /*
  * hooks_exec.c: the exec family. Each variant is decided on the program it will really run
- * (the p-variants after the same PATH search execvp makes) and then made with the child's
+ * (the p-variants walk PATH here, as execvp does) and then made with the child's
  * environment rebuilt (afw_env_with_child), so that no exec sheds the firewall. The
  * variants without an envp use environ; the l-variants collect their arguments on the
  * stack. Everything here may run in a vfork child: no malloc.
@@ -10,7 +10,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -20,7 +23,6 @@
 extern char **environ;
 
 struct exec_call {
-    bool search; /* execvpe: libc's PATH walk; otherwise one system call */
     long number; /* SYS_execve or SYS_execveat */
     int fd;
     const char *path;
@@ -29,14 +31,9 @@ struct exec_call {
 };
 
 /* A decided exec is made through the gadget page (direct_syscall.c), so the backstop does not
- * decide it again. execvpe keeps glibc's own PATH walk and its ENOEXEC fallback to /bin/sh;
- * its execs come from libc and the backstop sees them too. */
+ * decide it again. */
 static int exec_with(char *const envp[], void *context) {
     const struct exec_call *call = context;
-    if (call->search) {
-        int (*real)(const char *, char *const[], char *const[]) = AFW_REAL(execvpe);
-        return real != NULL ? real(call->path, call->argv, envp) : (errno = ENOSYS, -1);
-    }
     if (call->number == SYS_execveat) {
         return (int)afw_direct_syscall(SYS_execveat, call->fd, (long)call->path, (long)call->argv, (long)envp,
                                        call->flags, 0);
@@ -44,16 +41,85 @@ static int exec_with(char *const envp[], void *context) {
     return (int)afw_direct_syscall(SYS_execve, (long)call->path, (long)call->argv, (long)envp, 0, 0, 0);
 }
 
-/* Decides by path (searched in PATH when `search`) and execs with the rebuilt environment. */
-static int exec_hook(const char *op, bool search, const char *path, char *const argv[], char *const envp[]) {
-    if (!afw_shim_busy()) {
-        int verdict = search ? afw_check_exec_search(op, path, argv) : afw_check_exec(op, path, argv);
-        if (verdict != 0) {
+/* Decides one program and execs it with the rebuilt environment; returns only on failure. */
+static int exec_decided(const char *op, const char *path, char *const argv[], char *const envp[]) {
+    if (!afw_shim_busy() && afw_check_exec(op, path, argv) != 0) {
+        return -1;
+    }
+    struct exec_call call = {.number = SYS_execve, .path = path, .argv = argv};
+    return afw_env_with_child(envp, exec_with, &call);
+}
+
+/* glibc's fallback for a file the kernel cannot run (ENOEXEC: a script without "#!"):
+ * /bin/sh FILE ARGS..., decided like any exec. */
+static int exec_as_script(const char *op, const char *path, char *const argv[], char *const envp[]) {
+    size_t count = 0;
+    while (argv != NULL && argv[count] != NULL) {
+        count++;
+    }
+    char *script_argv[count + 2];
+    script_argv[0] = "/bin/sh";
+    script_argv[1] = (char *)path;
+    for (size_t i = 1; i < count; i++) {
+        script_argv[i + 1] = argv[i];
+    }
+    script_argv[count > 0 ? count + 1 : 2] = NULL;
+    return exec_decided(op, "/bin/sh", script_argv, envp);
+}
+
+/* execvp's PATH walk, made here rather than by glibc's execvpe, whose execs come from inside
+ * libc where the backstop would decide each a second time (and ask a second time for a
+ * review). glibc's rules: an empty entry is the working directory; a program found but not
+ * runnable (EACCES) lets the search go on and is the error if nothing else runs; ENOEXEC runs
+ * the file with /bin/sh. A program the firewall denies ends the search (EACCES). */
+static int exec_search(const char *op, const char *file, char *const argv[], char *const envp[]) {
+    if (file == NULL || file[0] == '\0' || strchr(file, '/') != NULL) {
+        int result = exec_decided(op, file, argv, envp);
+        return errno == ENOEXEC && file != NULL ? exec_as_script(op, file, argv, envp) : result;
+    }
+    const char *search = getenv("PATH");
+    if (search == NULL) {
+        search = AFW_DEFAULT_SEARCH_PATH;
+    }
+    size_t file_length = strlen(file);
+    bool found_unrunnable = false;
+    while (true) {
+        size_t length = strcspn(search, ":");
+        char candidate[PATH_MAX];
+        const char *directory = length == 0 ? "." : search;
+        size_t directory_length = length == 0 ? 1 : length;
+        if (directory_length + 1 + file_length < sizeof candidate) {
+            memcpy(candidate, directory, directory_length);
+            candidate[directory_length] = '/';
+            memcpy(candidate + directory_length + 1, file, file_length + 1);
+            if (!afw_shim_busy() && afw_check_exec(op, candidate, argv) != 0) {
+                return -1;
+            }
+            struct exec_call call = {.number = SYS_execve, .path = candidate, .argv = argv};
+            afw_env_with_child(envp, exec_with, &call);
+            switch (errno) {
+            case ENOEXEC:
+                return exec_as_script(op, candidate, argv, envp);
+            case EACCES:
+                found_unrunnable = true;
+                break;
+            case ENOENT: case ENOTDIR: case ESTALE: case ENODEV: case ETIMEDOUT:
+                break;
+            default:
+                return -1;
+            }
+        }
+        if (search[length] == '\0') {
+            errno = found_unrunnable ? EACCES : ENOENT;
             return -1;
         }
+        search += length + 1;
     }
-    struct exec_call call = {.search = search, .number = SYS_execve, .path = path, .argv = argv};
-    return afw_env_with_child(envp, exec_with, &call);
+}
+
+/* Decides by path (searched in PATH when `search`) and execs with the rebuilt environment. */
+static int exec_hook(const char *op, bool search, const char *path, char *const argv[], char *const envp[]) {
+    return search ? exec_search(op, path, argv, envp) : exec_decided(op, path, argv, envp);
 }
 
 AFW_EXPORT int execve(const char *path, char *const argv[], char *const envp[]) {

@@ -9,7 +9,7 @@
 #include "shim.h"
 
 #define AFW_REAL_SYMBOL_LIST(X) \
-    X(fopen) X(fopen64) X(freopen) X(freopen64) X(execvpe) X(posix_spawn) X(posix_spawnp) \
+    X(fopen) X(fopen64) X(freopen) X(freopen64) X(posix_spawn) X(posix_spawnp) \
     X(posix_spawn_file_actions_addopen) X(system) X(popen) X(syscall) \
     X(getaddrinfo) X(gethostbyname) X(gethostbyname2) X(gethostbyname_r) X(gethostbyname2_r)
 

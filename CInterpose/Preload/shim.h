@@ -108,6 +108,9 @@ int afw_check_exec_at(const char *op, int dirfd, const char *path, char *const a
 int afw_check_shell(const char *op, const char *command) AFW_HIDDEN;
 int afw_check_connect(const char *op, const struct sockaddr *address, socklen_t length) AFW_HIDDEN;
 
+/* execvp's search path when PATH is unset: glibc's confstr(_CS_PATH). */
+#define AFW_DEFAULT_SEARCH_PATH "/bin:/usr/bin"
+
 /* ---- The "agentfirewall: blocked ..." line (report.c) ---------------------------------- */
 void afw_report_block(const struct afw_event_view *event, const char *rule_id, const char *reason) AFW_HIDDEN;
 /* `agentfirewall: warning: PROGRAM is a static binary: ...` when the run has no backstop, so

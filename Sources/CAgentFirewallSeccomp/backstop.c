@@ -215,7 +215,11 @@ static int read_exec_call(int memory, const struct seccomp_notif *request, struc
         call->argv[call->argc++] = slot;
         used += strlen(slot) + 1;
     }
-    call->kind = AFW_BACKSTOP_EXEC;
+    /* As in the shim (check_exec.c): a program that is not there fails with ENOENT in the
+     * kernel, and libc's execvp tries every PATH entry in turn; deciding each miss would
+     * record (and maybe report) programs that do not exist. */
+    bool missing = !(at && path[0] == '\0') && access(call->path, F_OK) != 0 && errno == ENOENT;
+    call->kind = missing ? AFW_BACKSTOP_PASS : AFW_BACKSTOP_EXEC;
     return 0;
 }
 

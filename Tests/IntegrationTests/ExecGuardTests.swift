@@ -139,4 +139,25 @@ import Testing
         #expect(outcome.stdout.contains("hello\n42\n"))
         #expect(!outcome.stderr.contains("agentfirewall: blocked"))
     }
+
+    /// execvp walks PATH in the shim, as glibc does, so that each exec it makes is decided
+    /// once (by the shim) and not a second time by the backstop: a shebang-less script runs
+    /// through /bin/sh, a program found but not runnable lets the search go on.
+    @Test func execvpWalksPathAsGlibcDoesAndDecidesOnce() throws {
+        let workspace = try Workspace()
+        workspace.write("first/tool", "not runnable\n")
+        workspace.write("second/tool", "echo second-tool-ran \"$@\"\n", executable: true)
+        var environment = workspace.environment
+        environment["PATH"] = workspace.file("first") + ":" + workspace.file("second") + ":" + (environment["PATH"] ?? "")
+        let outcome = try Command.run(
+            Build.firewall, ["run", "--policy", workspace.file("policy.yaml"), "--audit", workspace.file("audit.jsonl"), "--",
+                             Build.probe, "execvp", "tool", "a", "b"],
+            in: workspace.path, environment: environment)
+        #expect(outcome.stdout == "second-tool-ran a b\n", "\(outcome.stderr)")
+        let execs = try workspace.audit().filter { ($0["program"] as? String)?.hasSuffix("/tool") == true || $0["program"] as? String == "/bin/sh" }
+        // Each exec the walk makes is decided once, in the shim: the unrunnable first find,
+        // the second, and /bin/sh for it.
+        #expect(execs.map { $0["program"] as? String } == [workspace.file("first/tool"), workspace.file("second/tool"), "/bin/sh"], "\(execs)")
+        #expect(execs.allSatisfy { $0["path"] as? String == "fast" })
+    }
 }
