@@ -53,6 +53,24 @@ static bool is_static_binary(const char *path) {
     return is_static;
 }
 
+/* posix_spawn, system and popen exec in a child that libc creates and runs itself: its
+ * execve comes from libc, where the backstop would decide it (and ask for a review) a second
+ * time. An allowed one leaves a token that lets exactly that exec through (spawn_token.c). */
+static int handed_over(const char *op, const char *program, int verdict) {
+    static const char *const libc_spawns[] = {"posix_spawn", "posix_spawnp", "system", "popen"};
+    const struct afw_shim_state *state = afw_shim_state();
+    if (verdict != 0 || state->backstop != AFW_BACKSTOP_STANDARD || state->segment == NULL) {
+        return verdict;
+    }
+    for (size_t i = 0; i < sizeof libc_spawns / sizeof libc_spawns[0]; i++) {
+        if (strcmp(op, libc_spawns[i]) == 0) {
+            afw_spawn_token_put(state->segment, (int32_t)getpid(), program, afw_monotonic_ns());
+            break;
+        }
+    }
+    return verdict;
+}
+
 /* by_name: the program was named by a path. A program that is not there fails with ENOENT
  * in the kernel; Python's subprocess, for one, tries every PATH entry in turn, and judging
  * each miss would print a block line for files that do not exist. A descriptor's program
@@ -92,7 +110,7 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
         struct afw_decision linked = afw_table_decide(state->table, state->table_size, &through_link);
         if (linked.rule_index != AFW_RULE_DEFAULT &&
             afw_action_strictness(linked.action) > afw_action_strictness(named.action)) {
-            return afw_decide(op, &through_link, started_ns);
+            return handed_over(op, absolute, afw_decide(op, &through_link, started_ns));
         }
     }
     int verdict = afw_decide(op, &event, started_ns);
@@ -100,7 +118,7 @@ static int decide_exec(const char *op, const char *absolute, char *const argv[],
         !(afw_shim_state()->segment_flags & AFW_SEGMENT_QUIET)) {
         afw_report_static_binary(absolute);
     }
-    return verdict;
+    return handed_over(op, absolute, verdict);
 }
 
 static int decide_exec_at(const char *op, int dirfd, const char *path, char *const argv[], bool by_name,

@@ -1,5 +1,6 @@
 import AgentFirewallOS
 import AgentFirewallPolicy
+import CAgentFirewallABI
 import CAgentFirewallSeccomp
 import CInterposeCore
 import Glibc
@@ -25,6 +26,9 @@ public final class BackstopServer: @unchecked Sendable {
     private let audit: AuditWriter?
     private var listeners: [Int32] = []
     private let countsAllowed: Bool
+    /// The run's segment, whose spawn tokens let through the execs libc makes for a spawn the
+    /// shim decided; nil in paranoid mode, where the agent-writable tokens count for nothing.
+    private let spawnTokens: UnsafeMutablePointer<afw_segment_header>?
     /// Allows counted instead of written (`audit: {allowed: count}`). The server thread's
     /// until `stop` has joined it.
     public private(set) var allowedCounted: UInt64 = 0
@@ -32,7 +36,8 @@ public final class BackstopServer: @unchecked Sendable {
     private let call = UnsafeMutablePointer<afw_backstop_call>.allocate(capacity: 1)
 
     public init(
-        engine: Engine, approve: ApproveMode, monitor: Bool, quiet: Bool, audit: AuditWriter?, countsAllowed: Bool = false
+        engine: Engine, approve: ApproveMode, monitor: Bool, quiet: Bool, audit: AuditWriter?, countsAllowed: Bool = false,
+        spawnTokens: UnsafeMutablePointer<afw_segment_header>? = nil
     ) throws(SupervisorError) {
         var descriptors: [Int32] = [0, 0]
         // SOCK_SEQPACKET: each listener number arrives whole, as its own message.
@@ -46,6 +51,7 @@ public final class BackstopServer: @unchecked Sendable {
         self.quiet = quiet
         self.audit = audit
         self.countsAllowed = countsAllowed
+        self.spawnTokens = spawnTokens
     }
 
     deinit {
@@ -133,6 +139,12 @@ public final class BackstopServer: @unchecked Sendable {
                                         access: exchange || call.pointee.new_exists ? .write : .create)]
                 + (exchange ? [fileCandidate(path: new.path, requested: new.requested, access: .read)] : [])
         case Int32(AFW_BACKSTOP_EXEC.rawValue):
+            if let spawnTokens, afw_spawn_token_take(spawnTokens, afw_backstop_parent_of(call.pointee.pid), start(of: \.path),
+                                                     Clock.monotonicNanoseconds()) {
+                // posix_spawn, system or popen: the parent's shim decided and recorded it.
+                _ = afw_backstop_respond(listener, call.pointee.id, true, 0)
+                return true
+            }
             let program = field(\.path)
             let argumentsOffset = MemoryLayout<afw_backstop_call>.offset(of: \.argv)!
             let pointers = (UnsafeRawPointer(call) + argumentsOffset).assumingMemoryBound(to: UnsafePointer<CChar>?.self)
@@ -198,11 +210,15 @@ public final class BackstopServer: @unchecked Sendable {
                 .file(path: path, requestedPath: requestedPath, access: access))
     }
 
+    /// One of the call's character arrays, in place.
+    private func start<Characters>(of keyPath: KeyPath<afw_backstop_call, Characters>) -> UnsafePointer<CChar> {
+        (UnsafeRawPointer(call) + MemoryLayout<afw_backstop_call>.offset(of: keyPath)!).assumingMemoryBound(to: CChar.self)
+    }
+
     /// The NUL-terminated string in one of the call's character arrays.
     private func field<Characters>(_ keyPath: KeyPath<afw_backstop_call, Characters>) -> [UInt8] {
-        let start = UnsafeRawPointer(call) + MemoryLayout<afw_backstop_call>.offset(of: keyPath)!
-        let characters = start.assumingMemoryBound(to: CChar.self)
-        return Array(UnsafeRawBufferPointer(start: start, count: strnlen(characters, MemoryLayout<Characters>.size)))
+        let characters = start(of: keyPath)
+        return Array(UnsafeRawBufferPointer(start: characters, count: strnlen(characters, MemoryLayout<Characters>.size)))
     }
 
     /// The subject as the block line shows it: a path, a command line, or host:port.

@@ -1,5 +1,6 @@
 import AgentFirewallOS
 import AgentFirewallPolicy
+import CInterposeCore
 import Glibc
 
 /// `agentfirewall run`: everything between a loaded policy and the agent's exit status.
@@ -91,6 +92,10 @@ public struct FirewallRun {
         guard decideCommand(program: program, engine: engine, audit: audit) else {
             return try finishAudit(audit, session: session, report: nil, exitStatus: FirewallRun.commandBlockedStatus)
         }
+        if configuration.backstop == .standard {
+            // COMMAND is decided and recorded: its exec, the backstop's first call, is not again.
+            afw_spawn_token_put(session.header, CurrentProcess.pid, program, Clock.monotonicNanoseconds())
+        }
 
         session.markLive()
         let server = RingServer(session: session, engine: engine, approve: configuration.approve,
@@ -104,7 +109,8 @@ public struct FirewallRun {
         // comes here through seccomp user notification.
         let backstopServer = configuration.backstop == nil ? nil : try BackstopServer(
             engine: engine, approve: configuration.approve, monitor: configuration.monitor, quiet: configuration.quiet,
-            audit: audit, countsAllowed: configuration.policy.auditAllowed == .count)
+            audit: audit, countsAllowed: configuration.policy.auditAllowed == .count,
+            spawnTokens: configuration.backstop == .standard ? session.header : nil)
         do {
             try backstopServer?.start()
         } catch {

@@ -271,4 +271,21 @@ import Testing
         let summary = try #require(records.last)
         #expect((summary["allowed_counted"] as? Int ?? 0) > 5)
     }
+
+    /// posix_spawn, system and popen exec in a child libc makes; the shim decided the exec
+    /// before, and the backstop lets that one exec through instead of deciding (and
+    /// recording, and asking about) it again. COMMAND's own exec likewise.
+    @Test(arguments: [[], ["--paranoid"]])
+    func execsThatLibcMakesForASpawnAreDecidedOnce(options: [String]) throws {
+        let workspace = try Workspace()
+        let outcome = try workspace.firewall([Build.probe, "system", "true"], options: options)
+        #expect(outcome.stdout == "status=0\n", "\(outcome.stderr)")
+        let execs = try workspace.audit().filter { $0["surface"] as? String == "exec" }
+        let shells = execs.filter { $0["program"] as? String == "/bin/sh" }
+        let commands = execs.filter { $0["program"] as? String == Build.probe }
+        #expect(shells.count == 1, "\(execs)")
+        #expect(commands.count == (options.isEmpty ? 1 : 2), "\(execs)")
+        // Under --paranoid the shim decides nothing: the backstop decides every exec.
+        #expect(shells.first?["path"] as? String == (options.isEmpty ? "fast" : "backstop"))
+    }
 }

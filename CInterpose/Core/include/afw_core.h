@@ -201,6 +201,12 @@ bool afw_supervisor_alive(const struct afw_segment_header *segment);
 /* Shim, event ring: never blocks. AFW_E_FULL when the ring is full (evt_dropped was
  * incremented). Wakes the supervisor only when it sleeps. */
 int afw_evt_push(struct afw_segment_header *segment, const void *record, size_t size);
+/* Shim: `program` (absolute) was decided for an exec that libc will make in a child of
+ * parent_pid. Supervisor: takes the token for that exec, if one is there and live. */
+void afw_spawn_token_put(struct afw_segment_header *segment, int32_t parent_pid, const char *program,
+                         uint64_t now_ns);
+bool afw_spawn_token_take(struct afw_segment_header *segment, int32_t parent_pid, const char *program,
+                          uint64_t now_ns);
 /* Shim, request ring: posts a record and waits for the answer (futex, no polling), copying
  * the answered head into *answer. Waits while the ring is full (backpressure). Returns
  * AFW_E_GONE when the supervisor dies or is not live; the caller must deny. */

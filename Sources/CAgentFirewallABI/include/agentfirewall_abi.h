@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define AFW_ABI_MAGIC 0x3147455357464641ULL /* "AFWSEG1" little-endian */
-#define AFW_ABI_VERSION 2u /* 2: event slots store seq minus their index */
+#define AFW_ABI_VERSION 3u /* 2: event slots store seq minus their index; 3: spawn tokens */
 
 /* ---------------------------------------------------------------------------------------
  * Vocabulary
@@ -231,6 +231,19 @@ struct afw_evt_slot_header {
 };
 #define AFW_EVT_EVENT_MAX (AFW_EVT_SLOT_SIZE - sizeof(struct afw_evt_slot_header))
 
+/* An exec the shim has decided but libc will make (posix_spawn, system, popen run it in a
+ * child libc creates, whose execve the backstop would otherwise decide, record and review a
+ * second time). The backstop lets one matching exec of a child of `parent_pid` through
+ * unasked before `expires_ns`. Agent-writable like everything here: in the standard mode a
+ * program can get past the backstop anyway (the gadget page); the paranoid mode ignores tokens. */
+struct afw_spawn_token {
+    int32_t parent_pid;
+    uint32_t program_hash;   /* FNV-1a of the program's absolute path */
+    uint64_t expires_ns;     /* CLOCK_MONOTONIC; 0: free (written last, atomic) */
+};
+#define AFW_SPAWN_TOKEN_COUNT 6u
+#define AFW_SPAWN_TOKEN_LIFETIME_NS 5000000000ull
+
 struct afw_segment_header {
     uint64_t magic;              /* AFW_ABI_MAGIC */
     uint32_t abi_version;        /* AFW_ABI_VERSION */
@@ -260,7 +273,8 @@ struct afw_segment_header {
     uint64_t evt_dropped;        /* atomic: events lost to a full ring */
     uint64_t allowed_counted;    /* atomic: fast-path allows counted, not listed */
     uint64_t req_ticket;         /* atomic: source of afw_req_slot_header.ticket */
-    uint8_t reserved[112];
+    struct afw_spawn_token spawn_tokens[AFW_SPAWN_TOKEN_COUNT];
+    uint8_t reserved[16];
 };
 
 /* ---------------------------------------------------------------------------------------
