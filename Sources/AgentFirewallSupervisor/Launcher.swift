@@ -23,7 +23,10 @@ public final class Launcher {
         do {
             // SIGPIPE too: a write to a closed stderr or audit pipe then fails with EPIPE
             // instead of killing the supervisor and leaving the agent without one.
-            try Signals.block(SignalSet(Launcher.forwardedSignals + [SIGCHLD, SIGPIPE]))
+            // SIGTTOU and SIGTTIN: a review question takes the terminal's foreground from the
+            // agent's job (TerminalPrompt); with them blocked, the kernel lets a background
+            // process do that instead of stopping it.
+            try Signals.block(SignalSet(Launcher.forwardedSignals + [SIGCHLD, SIGPIPE, SIGTTOU, SIGTTIN]))
             // Whoever started us may have set SIGCHLD to SIG_IGN; the kernel would then reap
             // our children itself and waitpid could never report the agent's status.
             if Signals.isIgnored(SIGCHLD) { try Signals.restoreDefault(SIGCHLD) }
@@ -130,16 +133,32 @@ public final class Launcher {
             signalMask: SignalSet(), defaultSignals: SignalSet([SIGCHLD]))
     }
 
+    /// How long an agent stopped by `interrupt` has to end on SIGTERM before it is killed.
+    static let interruptGraceNanoseconds: UInt64 = 5_000_000_000
+
     /// Forwards signals and reaps children until the agent ends.
-    public func waitForExit(of agent: pid_t) throws(OSError) -> ProcessTermination {
+    ///
+    /// `interrupt` is asked on every SIGINT; when it returns true (a person interrupted a
+    /// run that waits for their answers), the agent gets SIGTERM, and SIGKILL if it has not
+    /// ended within `interruptGraceNanoseconds`: the person asked for the run to stop, and an
+    /// agent that ignores SIGINT (an interactive shell does) or was never sent it (its job is
+    /// not the terminal's foreground group) would keep it going.
+    public func waitForExit(of agent: pid_t, interrupt: () -> Bool = { false }) throws(OSError) -> ProcessTermination {
+        var killDeadline: UInt64?
         while true {
             let signal = try Signals.wait(for: waitedSignals, timeoutMilliseconds: Launcher.reapIntervalMilliseconds)
             if let signal, signal.number != SIGCHLD {
-                if signal.wasSentByProcess {
+                if signal.number == SIGINT && killDeadline == nil && interrupt() {
+                    try? Signals.send(SIGTERM, to: agent)
+                    killDeadline = Clock.monotonicNanoseconds() + Launcher.interruptGraceNanoseconds
+                } else if signal.wasSentByProcess {
                     // ESRCH: the agent has just ended; the reaping below sees it.
                     try? Signals.send(signal.number, to: agent)
                 }
                 continue
+            }
+            if let killDeadline, Clock.monotonicNanoseconds() >= killDeadline {
+                try? Signals.send(SIGKILL, to: agent)
             }
             // A SIGCHLD, or the timeout. SIGCHLD is not queued: one delivery may stand for
             // several ended children. And a thread that some library started before we
