@@ -30,8 +30,8 @@ struct Run: ParsableCommand {
             Signals that a process sends to agentfirewall (SIGINT, SIGTERM, SIGHUP, SIGQUIT, \
             SIGUSR1, SIGUSR2) are passed on to COMMAND. A terminal's Ctrl-C reaches COMMAND \
             directly, once; while reviews wait for an answer, it denies them and stops COMMAND \
-            (SIGTERM, then SIGKILL after 5 s). As a container's entrypoint (PID 1), run also reaps the orphans \
-            that COMMAND leaves behind.
+            (SIGTERM; SIGHUP after 2 s and SIGKILL after 5 s if it is still running). As a \
+            container's entrypoint (PID 1), run also reaps the orphans that COMMAND leaves behind.
 
             Reviews: with --approve ask, a call whose decision is `review` is paused until a \
             person answers it on the terminal (a allow once, d deny once, A allow for this \

@@ -110,7 +110,8 @@ public final class ApprovalServer: @unchecked Sendable {
                 pollfd(fd: stopRequest.descriptor, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: reviews.changeDescriptor, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: terminal?.shownID != nil ? terminal!.descriptor : -1, events: Int16(POLLIN), revents: 0),
+                // A negative descriptor is skipped by poll: the terminal is read only while it asks.
+                pollfd(fd: terminal.flatMap { $0.shownID != nil ? $0.descriptor : nil } ?? -1, events: Int16(POLLIN), revents: 0),
             ]
             descriptors += clients.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
             let timeout = nextDeadline.map { Int32(clamping: ($0 - min($0, now)) / 1_000_000 + 1) } ?? -1

@@ -133,32 +133,42 @@ public final class Launcher {
             signalMask: SignalSet(), defaultSignals: SignalSet([SIGCHLD]))
     }
 
-    /// How long an agent stopped by `interrupt` has to end on SIGTERM before it is killed.
-    static let interruptGraceNanoseconds: UInt64 = 5_000_000_000
+    /// How an agent is stopped after `interrupt`: each signal in turn, at its delay after the
+    /// interrupt, until the agent has ended. SIGTERM asks a program to stop; an interactive
+    /// shell ignores it but ends on SIGHUP (and passes SIGHUP on to its jobs), as when its
+    /// terminal closes; SIGKILL is for an agent that ignores both.
+    static let stopSequence: [(signal: Int32, delayNanoseconds: UInt64)] = [
+        (SIGTERM, 0), (SIGHUP, 2_000_000_000), (SIGKILL, 5_000_000_000),
+    ]
 
     /// Forwards signals and reaps children until the agent ends.
     ///
     /// `interrupt` is asked on every SIGINT; when it returns true (a person interrupted a
-    /// run that waits for their answers), the agent gets SIGTERM, and SIGKILL if it has not
-    /// ended within `interruptGraceNanoseconds`: the person asked for the run to stop, and an
-    /// agent that ignores SIGINT (an interactive shell does) or was never sent it (its job is
-    /// not the terminal's foreground group) would keep it going.
+    /// run that waits for their answers), the agent is stopped (`stopSequence`): the person
+    /// asked for the run to stop, and an agent that ignores SIGINT, or was never sent it (its
+    /// job is not the terminal's foreground group while a question is shown), would keep it
+    /// going.
     public func waitForExit(of agent: pid_t, interrupt: () -> Bool = { false }) throws(OSError) -> ProcessTermination {
-        var killDeadline: UInt64?
+        var interruptedAt: UInt64?
+        var stopSignalsSent = 0
         while true {
+            if let interruptedAt {
+                let elapsed = Clock.monotonicNanoseconds() - interruptedAt
+                while stopSignalsSent < Launcher.stopSequence.count,
+                      Launcher.stopSequence[stopSignalsSent].delayNanoseconds <= elapsed {
+                    try? Signals.send(Launcher.stopSequence[stopSignalsSent].signal, to: agent)
+                    stopSignalsSent += 1
+                }
+            }
             let signal = try Signals.wait(for: waitedSignals, timeoutMilliseconds: Launcher.reapIntervalMilliseconds)
             if let signal, signal.number != SIGCHLD {
-                if signal.number == SIGINT && killDeadline == nil && interrupt() {
-                    try? Signals.send(SIGTERM, to: agent)
-                    killDeadline = Clock.monotonicNanoseconds() + Launcher.interruptGraceNanoseconds
+                if signal.number == SIGINT && interruptedAt == nil && interrupt() {
+                    interruptedAt = Clock.monotonicNanoseconds()
                 } else if signal.wasSentByProcess {
                     // ESRCH: the agent has just ended; the reaping below sees it.
                     try? Signals.send(signal.number, to: agent)
                 }
                 continue
-            }
-            if let killDeadline, Clock.monotonicNanoseconds() >= killDeadline {
-                try? Signals.send(SIGKILL, to: agent)
             }
             // A SIGCHLD, or the timeout. SIGCHLD is not queued: one delivery may stand for
             // several ended children. And a thread that some library started before we

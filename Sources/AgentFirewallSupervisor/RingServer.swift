@@ -20,7 +20,7 @@ public final class RingServer: @unchecked Sendable {
     public struct Report: Sendable, Equatable {
         /// Records that failed to decode or named an impossible action or path.
         public let malformed: UInt64
-        /// Requests answered.
+        /// Requests answered, or handed to a review that answers them.
         public let requestsAnswered: UInt64
         /// Events moved from the event ring into the audit (or discarded without --audit).
         public let eventsDrained: UInt64
@@ -156,8 +156,10 @@ public final class RingServer: @unchecked Sendable {
         }
         // The slot stays SERVING, its caller paused in afw_req_call, until the review is
         // answered; this thread goes on serving every other call meanwhile.
+        // A person must not approve a subject believing they saw all of it.
+        let shown = truncated ? subject.shown + " [cut short: the call's subject is longer]" : subject.shown
         let request = ReviewRequest(
-            surface: surface, subject: subject.shown, operation: String(decoding: call.operation, as: UTF8.self),
+            surface: surface, subject: shown, operation: String(decoding: call.operation, as: UTF8.self),
             process: ProcessLink(pid: head.pid, executable: String(decoding: executablePath, as: UTF8.self)),
             parents: ProcessAncestry.parents(of: head.pid, stopAt: getpid()),
             ruleID: decision.ruleID, reason: decision.reason)

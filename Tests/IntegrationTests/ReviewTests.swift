@@ -118,6 +118,22 @@ import Testing
             == ["terminal, for this run", "terminal, for this run (review 1)", "terminal, for this run (review 1)"])
     }
 
+    /// An interactive shell gives its jobs a process group of their own and the terminal's
+    /// foreground, which leaves the supervisor in the background: the question takes the
+    /// foreground to be answered, and gives it back.
+    @Test func theQuestionReachesAPersonThroughAnInteractiveShell() throws {
+        let workspace = try Workspace()
+        let listener = try LoopbackListener(address: "127.0.0.3")
+        let connect = "\(Build.probe) connect 127.0.0.3 \(listener.port)"
+        let (status, transcript) = try onTerminal(
+            workspace, ["bash", "--norc", "--noprofile", "-i", "-c", "\(connect); \(connect); true"], answers: ["a", "d"])
+        #expect(status == 0, "\(transcript)")
+        #expect(transcript.contains("ok\r\n"), "\(transcript)")
+        #expect(transcript.contains("errno=13\r\n"), "\(transcript)")
+        let records = try reviewRecords(workspace)
+        #expect(records.map { $0["outcome"] as? String } == ["allow", "block"])
+    }
+
     /// Ctrl-C at the question: pending reviews are denied and the agent is stopped with
     /// SIGTERM, even one that ignores SIGINT.
     @Test func ctrlCDeniesPendingReviewsAndStopsTheAgent() throws {
@@ -144,6 +160,22 @@ import Testing
         let record = try #require(try reviewRecords(workspace).first)
         #expect(record["outcome"] as? String == "block")
         #expect((record["answered_by"] as? String)?.hasPrefix("interrupted") == true)
+    }
+
+    /// TIOCSTI would let the agent type the answer to its own question.
+    @Test func theAgentCannotTypeIntoTheTerminal() throws {
+        let workspace = try Workspace()
+        let script = """
+            import fcntl, termios
+            try:
+                fcntl.ioctl(0, termios.TIOCSTI, b'A')
+                print('typed')
+            except OSError as error:
+                print('errno', error.errno)
+            """
+        let (status, transcript) = try onTerminal(workspace, ["python3", "-c", script], answers: [])
+        #expect(status == 0)
+        #expect(transcript.contains("errno \(EPERM)"), "\(transcript)")
     }
 
     @Test func anUnattendedRunDeniesWithoutAsking() throws {
