@@ -180,7 +180,7 @@ public final class BackstopServer: @unchecked Sendable {
         // Read now: by the time the answer comes, the caller may be gone (or its pid reused).
         let caller = (executable: ProcessAncestry.executablePath(of: pid), parentPID: afw_backstop_parent_of(pid))
         let request = ReviewRequest(
-            surface: subject.surface, subject: subject.shown, operation: String(decoding: operation, as: UTF8.self),
+            surface: subject.surface, subject: ReviewRequest.subject(subject), operation: String(decoding: operation, as: UTF8.self),
             process: ProcessLink(pid: pid, executable: String(decoding: caller.executable, as: UTF8.self)),
             parents: ProcessAncestry.parents(of: pid, stopAt: getpid()), ruleID: decision.ruleID, reason: decision.reason)
         let later = Notified(

@@ -75,6 +75,10 @@ public struct FirewallRun {
         // Nobody is asked in monitor mode (nothing is enforced), so no one needs the socket.
         let approvals = configuration.approve == .ask && !configuration.monitor
             ? try ApprovalServer(reviews: reviews, askOnTerminal: true) : nil
+        if let approvals, !approvals.asksOnTerminal {
+            // Whoever started an asking run without a terminal must learn where the questions go.
+            StandardError.writeLine("agentfirewall: no terminal to ask on; reviews wait for `agentfirewall approvals --run \(approvals.run)` and are denied after \(reviews.timeoutDescription)")
+        }
         do {
             try approvals?.start()
         } catch {
@@ -194,10 +198,15 @@ public struct FirewallRun {
         let decision = engine.decide(.exec(program: program, argv: configuration.command))
         var review: ReviewResolution?
         if decision.action == .review {
-            review = configuration.monitor ? reviews.approve.monitorResolution : FirewallRun.wait(for: ReviewRequest(
-                surface: .exec, subject: configuration.command.joined(separator: " "), operation: "posix_spawn",
+            let request = ReviewRequest(
+                surface: .exec, subject: ReviewRequest.subject(.exec(program: Array(program.utf8), argv: configuration.command.map { Array($0.utf8) })),
+                operation: "posix_spawn",
                 process: ProcessLink(pid: CurrentProcess.pid, executable: (try? CurrentProcess.executablePath()) ?? ""),
-                parents: [], ruleID: decision.ruleID, reason: decision.reason), in: reviews)
+                parents: [], ruleID: decision.ruleID, reason: decision.reason)
+            review = configuration.monitor ? reviews.approve.monitorResolution : FirewallRun.wait(for: request, in: reviews)
+            if review?.outcome == .allow && configuration.backstop != nil {
+                reviews.answerAhead(request, with: review!)
+            }
         }
         let blocked = decision.action == .block || review?.outcome == .block
         audit?.write(AuditRecord(

@@ -61,6 +61,8 @@ public final class PendingReviews: Sendable {
         var remembered: [String: ReviewResolution] = [:]
         /// Set once the run is over or interrupted: every review is then denied at once.
         var closedBy: String?
+        /// Answers given ahead for one call each, by request key (`answerAhead`).
+        var answeredAhead: [String: ReviewResolution] = [:]
         /// How the latest reviews ended, by ID, so that a reviewer who was too late (or a
         /// watcher) can be told who answered. Bounded: older ones are forgotten.
         var recentlyResolved: [Int: ReviewResolution] = [:]
@@ -90,6 +92,7 @@ public final class PendingReviews: Sendable {
             if let closedBy = state.closedBy { return ReviewResolution(outcome: .block, answeredBy: closedBy) }
             let key = request.key
             if let remembered = state.remembered[key] { return remembered }
+            if let ahead = state.answeredAhead.removeValue(forKey: key) { return ahead }
             let waiter = Waiter(reply: reply, submittedNanoseconds: now)
             if let index = state.entries.firstIndex(where: { $0.pending.request.key == key }) {
                 state.entries[index].waiters.append(waiter)
@@ -110,6 +113,13 @@ public final class PendingReviews: Sendable {
         } else {
             signalChange()
         }
+    }
+
+    /// Gives the next review of `request`'s rule and subject `resolution` without asking. The
+    /// supervisor asks about COMMAND before it starts it; the backstop then sees that same
+    /// exec when the launch makes it, and the person must not be asked twice about one call.
+    public func answerAhead(_ request: ReviewRequest, with resolution: ReviewResolution) {
+        state.withLock { $0.answeredAhead[request.key] = resolution }
     }
 
     /// The reviews waiting for an answer, oldest first.

@@ -28,6 +28,21 @@ public struct ReviewRequest: Sendable, Equatable {
         self.reason = reason
     }
 
+    /// The subject as a person must see it to judge it: the path or host:port as the audit
+    /// shows it, and a command line as shell words, each quoted when it is not a plain word,
+    /// so that `rm -rf 'a b'` cannot pass for a command of three words.
+    public static func subject(_ subject: AuditSubject) -> String {
+        guard case .exec(_, let argv) = subject else { return subject.shown }
+        return argv.map { shellWord(String(decoding: $0, as: UTF8.self)) }.joined(separator: " ")
+    }
+
+    static func shellWord(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "_@%+=:,./-".unicodeScalars.contains($0))
+        }
+        return plain ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
+
     /// Two requests with the same key get the same answer: an answer "for this run" covers
     /// the rule and the subject, whichever process asks.
     var key: String {

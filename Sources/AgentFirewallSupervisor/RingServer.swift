@@ -157,7 +157,7 @@ public final class RingServer: @unchecked Sendable {
         // The slot stays SERVING, its caller paused in afw_req_call, until the review is
         // answered; this thread goes on serving every other call meanwhile.
         // A person must not approve a subject believing they saw all of it.
-        let shown = truncated ? subject.shown + " [cut short: the call's subject is longer]" : subject.shown
+        let shown = ReviewRequest.subject(subject) + (truncated ? " [cut short: the call's subject is longer]" : "")
         let request = ReviewRequest(
             surface: surface, subject: shown, operation: String(decoding: call.operation, as: UTF8.self),
             process: ProcessLink(pid: head.pid, executable: String(decoding: executablePath, as: UTF8.self)),

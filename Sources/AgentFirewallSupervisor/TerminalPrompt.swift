@@ -42,11 +42,12 @@ final class TerminalPrompt {
         shownID = pending.id
         input.removeAll()
         let request = pending.request
-        var text = "\nagentfirewall: review \(pending.id): \(request.surface.rawValue) \(request.operation) \(request.subject)\n"
-        text += "  rule:    \(request.ruleID ?? "(the \(request.surface.rawValue) default)"): \(request.reason)\n"
-        text += "  process: \(request.process.pid) \(request.process.executable)\n"
+        let printable = TerminalPrompt.printable
+        var text = "\nagentfirewall: review \(pending.id): \(request.surface.rawValue) \(printable(request.operation)) \(printable(request.subject))\n"
+        text += "  rule:    \(request.ruleID ?? "(the \(request.surface.rawValue) default)"): \(printable(request.reason))\n"
+        text += "  process: \(request.process.pid) \(printable(request.process.executable))\n"
         if !request.parents.isEmpty {
-            text += "  parents: " + request.parents.map { "\($0.pid) \($0.executable)" }.joined(separator: " <- ") + "\n"
+            text += "  parents: " + request.parents.map { "\($0.pid) \(printable($0.executable))" }.joined(separator: " <- ") + "\n"
         }
         let seconds = (pending.deadlineNanoseconds - min(pending.deadlineNanoseconds, now) + 999_999_999) / 1_000_000_000
         text += "  denied in \(seconds) s without an answer" + (queued > 0 ? "; \(queued) more waiting" : "") + "\n"
@@ -82,6 +83,21 @@ final class TerminalPrompt {
         }
         shownID = nil
         restore()
+    }
+
+    /// `text` with what a terminal would act on instead of showing made visible: control
+    /// characters (escape sequences could move the cursor, erase the subject or redraw the
+    /// question) and bidirectional overrides (which reorder what is shown) become \u{...}.
+    /// The agent chooses file names, command lines and its own executable's name.
+    static func printable(_ text: String) -> String {
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            let hidden = value < 0x20 || (0x7F...0x9F).contains(value) || (0x202A...0x202E).contains(value)
+                || (0x2066...0x2069).contains(value) || value == 0x200E || value == 0x200F || value == 0x061C
+            shown += hidden ? "\\u{\(String(value, radix: 16))}" : String(scalar)
+        }
+        return shown
     }
 
     static let options = "  [a] allow once  [d] deny once  [A] allow for this run  [D] deny for this run\nagentfirewall: answer> "

@@ -90,6 +90,19 @@ struct PendingReviewsTests {
         #expect(replies.all.count == 2)
     }
 
+    @Test func anAnswerGivenAheadAnswersTheNextSameReviewOnly() throws {
+        let reviews = try PendingReviews(approve: .ask, timeoutSeconds: 60)
+        let replies = Replies()
+        let ahead = ReviewResolution(outcome: .allow, answeredBy: "terminal", reviewID: 1)
+        reviews.answerAhead(reviewRequest(), with: ahead)
+        reviews.submit(reviewRequest(subject: "127.0.0.3:80"), now: 0, reply: replies.reply)
+        reviews.submit(reviewRequest(), now: 0, reply: replies.reply)
+        #expect(replies.all == [ahead])
+        reviews.submit(reviewRequest(), now: 0, reply: replies.reply)
+        #expect(replies.all.count == 1)
+        #expect(reviews.pending.count == 2)
+    }
+
     @Test func aReviewNobodyAnswersIsDeniedAtItsDeadline() throws {
         let reviews = try PendingReviews(approve: .ask, timeoutSeconds: 1.5)
         let replies = Replies()

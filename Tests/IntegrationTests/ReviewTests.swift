@@ -134,6 +134,31 @@ import Testing
         #expect(records.map { $0["outcome"] as? String } == ["allow", "block"])
     }
 
+    /// The agent names its files and writes its command lines: what it chose is shown, never
+    /// acted on by the terminal (an escape sequence could erase or redraw the question).
+    @Test func aCommandLineIsShownQuotedAndWithItsControlCharactersVisible() throws {
+        let workspace = try Workspace()
+        workspace.write("policy.yaml", Workspace.policy + """
+              - id: test.reviewed-echo
+                surface: exec
+                match: {program: [echo]}
+                action: review
+                reason: the test's reviewed program
+
+            """)
+        let (status, transcript) = try onTerminal(
+            workspace, ["bash", "-c", "/bin/echo $'a\\e[2Kb' 'x y' > echoed.txt; true"], answers: ["a", "a"])
+        #expect(status == 0, "\(transcript)")
+        // COMMAND itself is reviewed (the rule sees through `bash -c`), once: the backstop,
+        // which sees the launch's exec, does not ask again.
+        #expect(transcript.contains("agentfirewall: review 1: exec posix_spawn bash -c '/bin/echo $'\\''a\\e[2Kb"), "\(transcript)")
+        #expect(transcript.contains("agentfirewall: review 2: exec "), "\(transcript)")
+        #expect(!transcript.contains("review 3"))
+        #expect(transcript.contains(" /bin/echo 'a\\u{1b}[2Kb' 'x y'\r\n"), "\(transcript)")
+        #expect(!transcript.contains("\u{1b}[2K"))
+        #expect(try String(contentsOfFile: workspace.file("echoed.txt"), encoding: .utf8) == "a\u{1b}[2Kb x y\n")
+    }
+
     /// Ctrl-C at the question: pending reviews are denied and the agent is stopped with
     /// SIGTERM, even one that ignores SIGINT.
     @Test func ctrlCDeniesPendingReviewsAndStopsTheAgent() throws {
@@ -201,6 +226,7 @@ import Testing
         let outcome = try withoutTerminal(
             workspace, [Build.probe, "connect", "127.0.0.3", String(listener.port)], options: ["--approval-timeout", "1"])
         #expect(outcome.stdout == "errno=13\n", "\(outcome.stderr)")
+        #expect(outcome.stderr.contains("agentfirewall: no terminal to ask on; reviews wait for `agentfirewall approvals --run "))
         #expect(!listener.hasPendingInput)
         let record = try #require(try reviewRecords(workspace).first)
         #expect(record["answered_by"] as? String == "timeout after 1 s (--approval-timeout)")
