@@ -111,6 +111,7 @@ import Testing
             workspace, ["bash", "-c", "\(connect); \(connect); \(connect)"], answers: ["yes", "A"])
         #expect(status == 0, "\(transcript)")
         #expect(transcript.components(separatedBy: "ok\r\n").count == 4, "\(transcript)")
+        #expect(listener.hasPendingInput)
         #expect(!transcript.contains("review 2"))
         let records = try reviewRecords(workspace)
         #expect(records.map { $0["outcome"] as? String } == ["allow", "allow", "allow"])
@@ -130,6 +131,7 @@ import Testing
         #expect(status == 0, "\(transcript)")
         #expect(transcript.contains("ok\r\n"), "\(transcript)")
         #expect(transcript.contains("errno=13\r\n"), "\(transcript)")
+        #expect(listener.hasPendingInput)
         let records = try reviewRecords(workspace)
         #expect(records.map { $0["outcome"] as? String } == ["allow", "block"])
     }
@@ -291,10 +293,10 @@ import Testing
         let workspace = try Workspace()
         let listeners = try (0..<3).map { _ in try LoopbackListener(address: "127.0.0.3") }
         let threads = """
-            import socket, threading
+            import os, socket, threading
             def connect():
                 socket.create_connection(('127.0.0.3', \(listeners[0].port)))
-                print('ok', flush=True)
+                os.write(1, b'ok\\n')  # one write per line: print() from threads can interleave
             workers = [threading.Thread(target=connect) for _ in range(4)]
             [worker.start() for worker in workers]
             [worker.join() for worker in workers]
@@ -319,6 +321,7 @@ import Testing
             }
         }
         #expect(seen.all == ["pending: 3"])
+        #expect(listeners.allSatisfy { $0.hasPendingInput })
         #expect(outcome.stdout.components(separatedBy: "ok\n").count == 8, "\(outcome.stdout) \(outcome.stderr)")
         let records = try reviewRecords(workspace)
         #expect(records.count == 7)
