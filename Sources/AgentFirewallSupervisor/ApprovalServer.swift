@@ -31,9 +31,9 @@ public final class ApprovalServer: @unchecked Sendable {
         var announced: Set<Int> = []
     }
 
-    /// Creates the control socket (and opens the terminal when `askOnTerminal`). Call
+    /// Creates the control socket and opens the controlling terminal, if there is one. Call
     /// before the agent starts: a review may come with its first call.
-    public init(reviews: PendingReviews, askOnTerminal: Bool) throws(SupervisorError) {
+    public init(reviews: PendingReviews) throws(SupervisorError) {
         self.reviews = reviews
         run = String(getpid())
         let user = try ApprovalsDirectory.user(create: true)
@@ -71,15 +71,16 @@ public final class ApprovalServer: @unchecked Sendable {
             throw error
         }
         listener = descriptor
-        terminal = askOnTerminal ? TerminalPrompt() : nil
+        terminal = TerminalPrompt()
+        asksOnTerminal = terminal != nil
     }
 
     deinit {
         close(listener)
     }
 
-    /// Whether questions are asked on a terminal (the supervisor has one and was told to).
-    public var asksOnTerminal: Bool { terminal != nil }
+    /// Whether questions are asked on a terminal: the supervisor has a controlling one.
+    public let asksOnTerminal: Bool
 
     public func start() throws(OSError) {
         thread = try OSThread { [self] in serve() }

@@ -74,7 +74,7 @@ public struct FirewallRun {
         let reviews = try PendingReviews(approve: configuration.approve, timeoutSeconds: configuration.approvalTimeoutSeconds)
         // Nobody is asked in monitor mode (nothing is enforced), so no one needs the socket.
         let approvals = configuration.approve == .ask && !configuration.monitor
-            ? try ApprovalServer(reviews: reviews, askOnTerminal: true) : nil
+            ? try ApprovalServer(reviews: reviews) : nil
         if let approvals, !approvals.asksOnTerminal {
             // Whoever started an asking run without a terminal must learn where the questions go.
             StandardError.writeLine("agentfirewall: no terminal to ask on; reviews wait for `agentfirewall approvals --run \(approvals.run)` and are denied after \(reviews.timeoutDescription)")

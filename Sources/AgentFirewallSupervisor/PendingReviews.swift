@@ -80,7 +80,8 @@ public final class PendingReviews: Sendable {
 
     public init(approve: ApproveMode, timeoutSeconds: Double) throws(SupervisorError) {
         self.approve = approve
-        timeoutNanoseconds = UInt64(max(timeoutSeconds, 0) * 1e9)
+        // Capped at 30 years: a longer timeout means "never", and must not overflow a deadline.
+        timeoutNanoseconds = UInt64(min(max(timeoutSeconds, 0), 1e9) * 1e9)
         changes = try WakeChannel("reviews")
     }
 

@@ -120,6 +120,12 @@ struct PendingReviewsTests {
         #expect(reviews.pending.isEmpty)
     }
 
+    @Test func anEnormousTimeoutMeansNeverAndDoesNotOverflow() throws {
+        let reviews = try PendingReviews(approve: .ask, timeoutSeconds: 1e300)
+        reviews.submit(reviewRequest(), now: 5 * Self.second, reply: { _ in })
+        #expect(reviews.expire(now: 6 * Self.second) == 5 * Self.second + 1_000_000_000 * Self.second)
+    }
+
     @Test func anInterruptDeniesWhatIsPendingAndEverythingAfter() throws {
         let reviews = try PendingReviews(approve: .ask, timeoutSeconds: 60)
         let replies = Replies()
