@@ -20,6 +20,8 @@ public final class ApprovalServer: @unchecked Sendable {
     private var terminal: TerminalPrompt?
     private var clients: [Client] = []
     private var thread: OSThread?
+    /// How soon a question about a call whose process has ended leaves the terminal.
+    private static let abandonedCheckMilliseconds: Int32 = 1000
 
     private struct Client {
         let descriptor: Int32
@@ -102,6 +104,7 @@ public final class ApprovalServer: @unchecked Sendable {
     private func serve() {
         while true {
             let now = Clock.monotonicNanoseconds()
+            reviews.dropAbandoned(now: now)
             let nextDeadline = reviews.expire(now: now)
             let pending = reviews.pending
             updateTerminal(pending, now: now)
@@ -115,7 +118,10 @@ public final class ApprovalServer: @unchecked Sendable {
                 pollfd(fd: terminal.flatMap { $0.shownID != nil ? $0.descriptor : nil } ?? -1, events: Int16(POLLIN), revents: 0),
             ]
             descriptors += clients.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
-            let timeout = nextDeadline.map { Int32(clamping: ($0 - min($0, now)) / 1_000_000 + 1) } ?? -1
+            // While reviews wait, wake at least every second to notice callers that ended.
+            let timeout = nextDeadline.map {
+                min(Int32(clamping: ($0 - min($0, now)) / 1_000_000 + 1), ApprovalServer.abandonedCheckMilliseconds)
+            } ?? -1
             guard poll(&descriptors, nfds_t(descriptors.count), timeout) >= 0 else { continue }
             if descriptors[0].revents != 0 { return }
             if descriptors[1].revents != 0 { reviews.acknowledgeChanges() }

@@ -186,7 +186,10 @@ public final class BackstopServer: @unchecked Sendable {
         let later = Notified(
             listener: savedListener, call: saved, decision: decision, subject: subject, operation: operation, started: started,
             caller: caller)
-        reviews.submit(request) { [self] resolution in
+        let id = call.pointee.id
+        // A caller that died, or was interrupted by a signal (its call is then notified again,
+        // with a new id, and waits as a duplicate of this review), no longer waits for this id.
+        reviews.submit(request, stillWaiting: { afw_backstop_still_waiting(savedListener, id) }) { [self] resolution in
             if afw_backstop_still_waiting(later.listener, later.call.pointee.id) {
                 conclude(later, allowed: resolution.outcome == .allow, review: resolution)
             }

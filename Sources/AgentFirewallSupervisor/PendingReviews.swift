@@ -46,6 +46,7 @@ public final class PendingReviews: Sendable {
     private struct Waiter {
         let reply: Reply
         let submittedNanoseconds: UInt64
+        let stillWaiting: @Sendable () -> Bool
     }
 
     private struct Entry {
@@ -69,6 +70,7 @@ public final class PendingReviews: Sendable {
     }
 
     private static let recentlyResolvedLimit = 256
+    private static let abandoned = "nobody: the caller ended before an answer"
 
     public let approve: ApproveMode
     public let timeoutNanoseconds: UInt64
@@ -87,14 +89,19 @@ public final class PendingReviews: Sendable {
 
     /// Submits a review. `reply` is called once with the answer: at once, on this thread,
     /// when nobody is to be asked; later, on whichever thread answers, otherwise.
-    public func submit(_ request: ReviewRequest, now: UInt64 = Clock.monotonicNanoseconds(), reply: @escaping Reply) {
+    /// `stillWaiting` says whether the caller still waits (`dropAbandoned` asks it): a person
+    /// should not be asked about a call whose process has ended.
+    public func submit(
+        _ request: ReviewRequest, now: UInt64 = Clock.monotonicNanoseconds(),
+        stillWaiting: @escaping @Sendable () -> Bool = { true }, reply: @escaping Reply
+    ) {
         let immediate: ReviewResolution? = state.withLock { state in
             if let automatic = approve.automaticResolution { return automatic }
             if let closedBy = state.closedBy { return ReviewResolution(outcome: .block, answeredBy: closedBy) }
             let key = request.key
             if let remembered = state.remembered[key] { return remembered }
             if let ahead = state.answeredAhead.removeValue(forKey: key) { return ahead }
-            let waiter = Waiter(reply: reply, submittedNanoseconds: now)
+            let waiter = Waiter(reply: reply, submittedNanoseconds: now, stillWaiting: stillWaiting)
             if let index = state.entries.firstIndex(where: { $0.pending.request.key == key }) {
                 state.entries[index].waiters.append(waiter)
                 let pending = state.entries[index].pending
@@ -146,6 +153,52 @@ public final class PendingReviews: Sendable {
         deliver(resolved, outcome: answer.outcome, by: by, now: now)
         signalChange()
         return true
+    }
+
+    /// Denies the calls whose callers no longer wait (their processes ended) and drops the
+    /// reviews that no call waits for any more. Returns how many reviews it dropped.
+    @discardableResult
+    public func dropAbandoned(now: UInt64 = Clock.monotonicNanoseconds()) -> Int {
+        // Asked outside the lock: it reads /proc or makes an ioctl.
+        let snapshot: [(id: Int, waiters: [Waiter])] = state.withLock { $0.entries.map { ($0.pending.id, $0.waiters) } }
+        let gone: [(id: Int, indices: Set<Int>)] = snapshot.compactMap { entry in
+            let indices = Set(entry.waiters.indices.filter { !entry.waiters[$0].stillWaiting() })
+            return indices.isEmpty ? nil : (entry.id, indices)
+        }
+        guard !gone.isEmpty else { return 0 }
+        let (abandoned, emptied): ([(Waiter, Pending)], Int) = state.withLock { state in
+            var abandoned: [(Waiter, Pending)] = []
+            var emptied = 0
+            for (id, indices) in gone {
+                guard let index = state.entries.firstIndex(where: { $0.pending.id == id }) else { continue }
+                let entry = state.entries[index]
+                // Between the two locks a review's waiters can only grow at the end (only this
+                // function removes single waiters, and one thread calls it), so the indices
+                // still name the waiters that were asked.
+                abandoned += indices.map { (entry.waiters[$0], entry.pending) }
+                let remaining = entry.waiters.indices.filter { !indices.contains($0) }.map { entry.waiters[$0] }
+                if remaining.isEmpty {
+                    state.entries.remove(at: index)
+                    state.recentlyResolved[id] = ReviewResolution(
+                        outcome: .block, answeredBy: PendingReviews.abandoned, reviewID: id)
+                    emptied += 1
+                } else {
+                    let pending = entry.pending
+                    state.entries[index].waiters = remaining
+                    state.entries[index].pending = Pending(
+                        id: pending.id, request: pending.request, askedNanoseconds: pending.askedNanoseconds,
+                        deadlineNanoseconds: pending.deadlineNanoseconds, waitingCalls: remaining.count)
+                }
+            }
+            return (abandoned, emptied)
+        }
+        for (waiter, pending) in abandoned {
+            waiter.reply(ReviewResolution(
+                outcome: .block, answeredBy: PendingReviews.abandoned, reviewID: pending.id,
+                waitedNanoseconds: now > waiter.submittedNanoseconds ? now - waiter.submittedNanoseconds : 0))
+        }
+        if !abandoned.isEmpty { signalChange() }
+        return emptied
     }
 
     /// Denies every review whose deadline has passed and returns the next deadline, if any.

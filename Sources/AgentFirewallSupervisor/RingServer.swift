@@ -163,7 +163,10 @@ public final class RingServer: @unchecked Sendable {
             process: ProcessLink(pid: head.pid, executable: String(decoding: executablePath, as: UTF8.self)),
             parents: ProcessAncestry.parents(of: head.pid, stopAt: getpid()),
             ruleID: decision.ruleID, reason: decision.reason)
-        reviews.submit(request) { [self] resolution in
+        let pid = head.pid
+        reviews.submit(request, stillWaiting: { kill(pid, 0) == 0 || errno != ESRCH }) { [self] resolution in
+            // A caller that ended before the answer: answering its slot frees it (afw_req_reclaim
+            // takes an answered slot of a dead owner).
             conclude(call, slot: slot, outcome: resolution.outcome, review: resolution)
         }
     }

@@ -120,6 +120,33 @@ struct PendingReviewsTests {
         #expect(reviews.pending.isEmpty)
     }
 
+    @Test func callsWhoseCallersEndedAreDeniedAndAReviewNobodyWaitsForIsDropped() throws {
+        let reviews = try PendingReviews(approve: .ask, timeoutSeconds: 60)
+        let replies = Replies()
+        let alive = Mutex([true, true, true])
+        for caller in 0..<2 {
+            reviews.submit(reviewRequest(pid: Int32(caller)), now: 0, stillWaiting: { alive.withLock { $0[caller] } },
+                           reply: replies.reply)
+        }
+        reviews.submit(reviewRequest(subject: "127.0.0.3:80"), now: 0, stillWaiting: { alive.withLock { $0[2] } },
+                       reply: replies.reply)
+        #expect(reviews.dropAbandoned(now: Self.second) == 0)
+        #expect(replies.all.isEmpty)
+
+        // One of two duplicates gone: the review stays for the other.
+        alive.withLock { $0[0] = false }
+        #expect(reviews.dropAbandoned(now: Self.second) == 0)
+        #expect(replies.all.map(\.answeredBy) == ["nobody: the caller ended before an answer"])
+        #expect(reviews.pending.map(\.waitingCalls) == [1, 1])
+
+        alive.withLock { $0[1] = false }
+        #expect(reviews.dropAbandoned(now: 2 * Self.second) == 1)
+        #expect(replies.all.count == 2)
+        #expect(replies.all.last?.waitedNanoseconds == 2 * Self.second)
+        #expect(reviews.pending.map(\.id) == [2])
+        #expect(reviews.resolution(of: 1)?.answeredBy == "nobody: the caller ended before an answer")
+    }
+
     @Test func anEnormousTimeoutMeansNeverAndDoesNotOverflow() throws {
         let reviews = try PendingReviews(approve: .ask, timeoutSeconds: 1e300)
         reviews.submit(reviewRequest(), now: 5 * Self.second, reply: { _ in })

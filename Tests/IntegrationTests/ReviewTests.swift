@@ -68,7 +68,8 @@ import Testing
                 done.signal()
             }
         }
-        done.wait()
+        // Bounded: a reviewer stuck on a run that failed early must fail the test, not hang it.
+        if done.wait(timeout: .now() + 60) == .timedOut { Issue.record("the reviewer did not finish") }
         return outcome
     }
 
@@ -246,6 +247,8 @@ import Testing
         #expect(mkfifo(workspace.file("go"), 0o600) == 0)
         let agent = "\(Build.probe) connect 127.0.0.3 \(listener.port); read line < go"
         let outcome = try withoutTerminal(workspace, ["bash", "-c", agent]) { reviewer in
+            // Last, however the reviewer ends: lets the agent end.
+            defer { close(open(reviewer.workspace + "/go", O_WRONLY)) }
             guard let control = reviewer.controlConnection() else { return seen.note("no control socket") }
             control.send(#"{"op":"nonsense"}"#)
             seen.note("error: \(control.receive()?["error"] as? String ?? "none")")
@@ -263,7 +266,6 @@ import Testing
             let late = try? Command.run(
                 Build.firewall, ["approvals", "deny", "1", "--run", reviewer.run], environment: reviewer.environment)
             seen.note("late: \(late?.status ?? -1) \(late?.stderr ?? "")")
-            close(open(reviewer.workspace + "/go", O_WRONLY))
         }
         #expect(outcome.stdout == "ok\n", "\(outcome.stderr)")
         #expect(listener.hasPendingInput)
@@ -284,6 +286,36 @@ import Testing
         #expect(record["path"] as? String == "slow")
         // The run's directory goes with the run.
         #expect(ApprovalsRuns.in(workspace).isEmpty)
+    }
+
+    /// A caller killed while it waits takes its question with it; the queue moves on.
+    @Test func aReviewWhoseCallerEndedLeavesTheQueue() throws {
+        let workspace = try Workspace()
+        let listener = try LoopbackListener(address: "127.0.0.3")
+        let seen = Findings()
+        // The agent outlives its caller until the reviewer is done (it reads a FIFO).
+        #expect(mkfifo(workspace.file("go"), 0o600) == 0)
+        let agent = "\(Build.probe) connect 127.0.0.3 \(listener.port) & echo $! > caller.tmp; mv caller.tmp caller; wait; read line < go"
+        let outcome = try withoutTerminal(workspace, ["bash", "-c", agent]) { reviewer in
+            // Last, however the reviewer ends: lets the agent end.
+            defer { close(open(reviewer.workspace + "/go", O_WRONLY)) }
+            guard let control = reviewer.controlConnection() else { return seen.note("no control socket") }
+            control.send(#"{"op":"watch"}"#)
+            _ = control.receive()
+            let review = control.receive()?["review"] as? [String: Any]
+            guard Workspace.waitFor("caller", in: reviewer.workspace),
+                  let text = try? String(contentsOfFile: reviewer.workspace + "/caller", encoding: .utf8),
+                  let caller = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                  review?["pid"] as? Int == Int(caller)
+            else { return seen.note("no caller") }
+            kill(caller, SIGKILL)
+            let resolved = control.receive()
+            seen.note("\(resolved?["event"] as? String ?? "") \(resolved?["answered_by"] as? String ?? "")")
+        }
+        #expect(seen.all == ["resolved nobody: the caller ended before an answer"], "\(outcome.stderr)")
+        #expect(!listener.hasPendingInput)
+        let record = try #require(try reviewRecords(workspace).first)
+        #expect(record["outcome"] as? String == "block")
     }
 
     /// Several threads of one process and several processes ask at once: every question is
