@@ -17,6 +17,9 @@ public final class ApprovalServer: @unchecked Sendable {
     private let reviews: PendingReviews
     private let listener: Int32
     private let stopRequest: WakeChannel
+    /// The seccomp filters the supervisor's own threads run under (none, unless whoever
+    /// started it confined it too); every process of the agent runs under more.
+    private let ownSeccompFilters: Int?
     private var terminal: TerminalPrompt?
     private var clients: [Client] = []
     private var thread: OSThread?
@@ -75,6 +78,8 @@ public final class ApprovalServer: @unchecked Sendable {
         listener = descriptor
         terminal = TerminalPrompt()
         asksOnTerminal = terminal != nil
+        // This thread never carries the agent's filters (Launcher loads them on a thread of their own).
+        ownSeccompFilters = ProcessAncestry.seccompFilterCount(statusPath: "/proc/thread-self/status")
     }
 
     deinit {
@@ -167,6 +172,19 @@ public final class ApprovalServer: @unchecked Sendable {
             guard peer.uid == getuid() || peer.uid == 0 else {
                 close(peer.descriptor)
                 continue
+            }
+            // The agent runs as our user and can find the socket: a process under the
+            // agent's seccomp filters is the agent (or something it started), which must not
+            // answer its own reviews. Unknown counts (an old kernel, a peer already gone)
+            // refuse too, except when our own count is unknown: then nobody could be told apart.
+            if let own = ownSeccompFilters {
+                let peerFilters = ProcessAncestry.seccompFilterCount(statusPath: "/proc/\(peer.pid)/status")
+                guard let peerFilters, peerFilters <= own else {
+                    let refusal = ApprovalsProtocol.line(["error": "refused: pid \(peer.pid) runs under the firewall; the agent cannot answer its own reviews"])
+                    _ = refusal.withUnsafeBytes { Glibc.send(peer.descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    close(peer.descriptor)
+                    continue
+                }
             }
             clients.append(Client(descriptor: peer.descriptor, pid: peer.pid))
         }

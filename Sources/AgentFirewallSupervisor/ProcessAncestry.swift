@@ -29,6 +29,28 @@ public enum ProcessAncestry {
         return length > 0 ? buffer.prefix(length).map { UInt8(bitPattern: $0) } : []
     }
 
+    /// How many seccomp filters `path` (a /proc/PID/status or /proc/thread-self/status) says
+    /// its process runs under; nil when that cannot be read (the process is gone, or the
+    /// kernel predates the field, Linux 5.9).
+    public static func seccompFilterCount(statusPath path: String) -> Int? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var contents: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while contents.count < 65536 {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            contents += buffer.prefix(count)
+        }
+        let prefix = Array("Seccomp_filters:".utf8)
+        for line in contents.split(separator: UInt8(ascii: "\n")) where line.starts(with: prefix) {
+            return Int(String(decoding: line.dropFirst(prefix.count), as: UTF8.self).trimmingSpaces)
+        }
+        return nil
+    }
+
     /// The ppid field of /proc/PID/stat. It follows the command name, which is in parentheses
     /// and may itself contain ") " (a process can name itself anything), so the scan starts
     /// after the last ')'.

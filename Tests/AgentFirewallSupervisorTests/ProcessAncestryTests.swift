@@ -23,4 +23,13 @@ struct ProcessAncestryTests {
         #expect(ProcessAncestry.executable(of: 1 << 23) == "")
         #expect(ProcessAncestry.parents(of: 1 << 23, stopAt: -1).isEmpty)
     }
+
+    @Test func theSeccompFilterCountIsReadFromProcStatus() throws {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Seccomp_filters:") })
+        let expected = Int(line.dropFirst("Seccomp_filters:".count).trimmingCharacters(in: .whitespaces))
+        #expect(expected != nil)
+        #expect(ProcessAncestry.seccompFilterCount(statusPath: "/proc/self/status") == expected)
+        #expect(ProcessAncestry.seccompFilterCount(statusPath: "/proc/\(1 << 23)/status") == nil)
+    }
 }

@@ -288,6 +288,42 @@ import Testing
         #expect(ApprovalsRuns.in(workspace).isEmpty)
     }
 
+    /// The agent runs as the same user and can find the control socket; what runs under its
+    /// seccomp filters is refused there, so that it cannot answer its own reviews.
+    @Test func theAgentCannotAnswerItsOwnReviewsThroughTheSocket() throws {
+        let workspace = try Workspace()
+        let listener = try LoopbackListener(address: "127.0.0.3")
+        workspace.write("answer.py", """
+            import json, os, socket, sys
+            control = socket.socket(socket.AF_UNIX)
+            control.connect(os.environ['XDG_RUNTIME_DIR'] + '/agentfirewall/' + sys.argv[1] + '/control.sock')
+            replies = control.makefile('rw')
+            try:
+                replies.write('{"op":"watch"}\\n')
+                replies.flush()
+            except BrokenPipeError:
+                pass  # refused: the supervisor said why and hung up, maybe before this was sent
+            for line in replies:
+                sys.stdout.write(line)
+                event = json.loads(line)
+                if event.get('event') == 'pending':
+                    replies.write(json.dumps({'op': 'answer', 'id': event['review']['id'], 'answer': 'allow-once'}) + '\\n')
+                    replies.flush()
+                if 'answered' in event:
+                    break
+            """)
+        // $PPID in the script is the supervisor: the run's name.
+        let script = "\(Build.probe) connect 127.0.0.3 \(listener.port) > connect.txt & python3 answer.py $PPID > answer.txt; wait"
+        let outcome = try withoutTerminal(workspace, ["bash", "-c", script], options: ["--approval-timeout", "1"])
+        let answer = try String(contentsOfFile: workspace.file("answer.txt"), encoding: .utf8)
+        #expect(answer.hasPrefix(#"{"error":"refused: pid "#), "\(answer) \(outcome.stderr)")
+        #expect(answer.contains("the agent cannot answer its own reviews"))
+        #expect(try String(contentsOfFile: workspace.file("connect.txt"), encoding: .utf8) == "errno=13\n")
+        #expect(!listener.hasPendingInput)
+        let record = try #require(try reviewRecords(workspace).first)
+        #expect(record["answered_by"] as? String == "timeout after 1 s (--approval-timeout)")
+    }
+
     /// A caller killed while it waits takes its question with it; the queue moves on.
     @Test func aReviewWhoseCallerEndedLeavesTheQueue() throws {
         let workspace = try Workspace()
