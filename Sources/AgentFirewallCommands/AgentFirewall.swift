@@ -14,7 +14,7 @@ public struct AgentFirewall: ParsableCommand {
             to see what the default policy does.
             """,
         version: "agentfirewall \(version)",
-        subcommands: [Run.self, Replay.self, AuditCommand.self, PolicyCommand.self, SeccompProfile.self]
+        subcommands: [Run.self, Replay.self, ApprovalsCommand.self, AuditCommand.self, PolicyCommand.self, SeccompProfile.self]
     )
 
     public init() {}

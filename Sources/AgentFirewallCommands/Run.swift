@@ -2,6 +2,7 @@ import AgentFirewallOS
 import AgentFirewallPolicy
 import AgentFirewallSupervisor
 import ArgumentParser
+import Glibc
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,8 +33,14 @@ struct Run: ParsableCommand {
 
             Signals that a process sends to agentfirewall (SIGINT, SIGTERM, SIGHUP, SIGQUIT, \
             SIGUSR1, SIGUSR2) are passed on to COMMAND. A terminal's Ctrl-C reaches COMMAND \
-            directly, once. As a container's entrypoint (PID 1), run also reaps the orphans \
-            that COMMAND leaves behind.
+            directly, once; while reviews wait for an answer, it denies them and stops COMMAND \
+            (SIGTERM; SIGHUP after 2 s and SIGKILL after 5 s if it is still running). As a \
+            container's entrypoint (PID 1), run also reaps the orphans that COMMAND leaves behind.
+
+            Reviews: with --approve ask, a call whose decision is `review` is paused until a \
+            person answers it on the terminal (a allow once, d deny once, A allow for this \
+            run, D deny for this run) or with `agentfirewall approvals` from another terminal, \
+            or until --approval-timeout passes (then it is denied).
             """
     )
 
@@ -41,10 +48,6 @@ struct Run: ParsableCommand {
         case enforce, monitor
     }
 
-    /// `ask` is part of the command line already so that it gets a clear message.
-    enum Approve: String, ExpressibleByArgument, CaseIterable {
-        case ask, deny, allow
-    }
 
     @Option(help: ArgumentHelp("A built-in policy pack (default, strict) or a policy YAML file.", valueName: "name|path"))
     var policy = "default"
@@ -55,10 +58,16 @@ struct Run: ParsableCommand {
     @Option(help: "enforce: blocked calls fail. monitor: decide and record everything, enforce nothing.")
     var mode: Mode = .enforce
 
-    @Option(help: "What a `review` decision does: deny (record and deny) or allow (record and allow). ask is not available yet.")
-    var approve: Approve = .deny
+    enum Approve: String, ExpressibleByArgument, CaseIterable {
+        case ask, deny, allow
+    }
 
-    @Option(help: ArgumentHelp("How long a review waits for an answer before it is denied (used by --approve ask).", valueName: "seconds"))
+    @Option(help: ArgumentHelp(
+        "What a `review` decision does: ask (pause the call and ask on the terminal or through `agentfirewall approvals`), deny or allow (record and answer at once). Default: ask when stdin and stderr are terminals, else deny.",
+        valueName: "ask|deny|allow"))
+    var approve: Approve?
+
+    @Option(help: ArgumentHelp("How long a review waits for an answer before it is denied.", valueName: "seconds"))
     var approvalTimeout: Double = 60
 
     @Flag(help: "Do not print an `agentfirewall: blocked ...` line on COMMAND's stderr for each blocked call.")
@@ -80,12 +89,15 @@ struct Run: ParsableCommand {
         if paranoid && noBackstop {
             throw ValidationError("--paranoid needs the backstop; it cannot be combined with --no-backstop")
         }
-        if approve == .ask {
-            throw ValidationError("--approve ask is not available yet (interactive approvals come in a later version); use --approve deny or --approve allow")
-        }
         if !(approvalTimeout > 0 && approvalTimeout.isFinite) {
             throw ValidationError("--approval-timeout must be a positive number of seconds, e.g. --approval-timeout 60")
         }
+    }
+
+    /// Someone at a terminal can answer; a run without one (CI, a pipe, a service) is
+    /// unattended, and a question nobody sees would only stall it until the timeout.
+    static var defaultApproveMode: ApproveMode {
+        isatty(0) == 1 && isatty(2) == 1 ? .ask : .deny
     }
 
     func run() throws {
@@ -93,7 +105,7 @@ struct Run: ParsableCommand {
         let loaded = try PolicyCommand.load(policy, context: context)
         let firewall = FirewallRun(FirewallRun.Configuration(
             policy: loaded, context: context, command: command, auditPath: audit, monitor: mode == .monitor,
-            quiet: quiet, approve: approve == .allow ? .allow : .deny,
+            quiet: quiet, approve: approve.flatMap { ApproveMode(rawValue: $0.rawValue) } ?? Run.defaultApproveMode, approvalTimeoutSeconds: approvalTimeout,
             backstop: noBackstop ? nil : (paranoid ? .paranoid : .standard)))
         do {
             throw ExitCode(try firewall.run())

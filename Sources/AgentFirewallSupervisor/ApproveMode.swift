@@ -1,23 +1,22 @@
 import AgentFirewallPolicy
 
-/// What a `review` decision does (`--approve`). Asking a human on the terminal or through
-/// `agentfirewall approvals` comes with a later issue.
+/// What a `review` decision does (`--approve`): ask a person (on the terminal and through
+/// `agentfirewall approvals`), or answer every review the same way for an unattended run.
 public enum ApproveMode: String, Sendable, CaseIterable {
-    case deny, allow
+    case ask, deny, allow
 
-    /// The answer a review gets, and who gave it, for the audit.
-    public var resolution: ReviewResolution {
-        ReviewResolution(outcome: self == .allow ? .allow : .block, answeredBy: "--approve \(rawValue)")
+    /// The answer every review gets without asking; nil when a person is asked.
+    public var automaticResolution: ReviewResolution? {
+        switch self {
+        case .ask: nil
+        case .deny: ReviewResolution(outcome: .block, answeredBy: "--approve deny")
+        case .allow: ReviewResolution(outcome: .allow, answeredBy: "--approve allow")
+        }
     }
 
-    /// What the call gets (allow or block) for a decision, with the review's resolution when
-    /// the decision was a review: the one place the slow path and the backstop turn a
-    /// decision into an answer.
-    public func enforce(_ decision: Decision) -> (action: Action, review: ReviewResolution?) {
-        switch decision.action {
-        case .allow, .log: (.allow, nil)
-        case .block: (.block, nil)
-        case .review: (resolution.outcome, resolution)
-        }
+    /// The resolution recorded for a review in monitor mode, where nothing is enforced and so
+    /// nobody is asked: the call goes on whatever the answer would have been.
+    public var monitorResolution: ReviewResolution {
+        automaticResolution ?? ReviewResolution(outcome: .allow, answeredBy: "--mode monitor")
     }
 }

@@ -38,18 +38,39 @@ public enum AuditSubject: Sendable, Equatable {
         case .network: .network
         }
     }
+
+    /// The subject as messages show it: the path, the command line, or host:port (the name
+    /// the process resolved when known, else the address).
+    public var shown: String {
+        switch self {
+        case .file(let path, _, _):
+            return String(decoding: path, as: UTF8.self)
+        case .exec(_, let argv):
+            return argv.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+        case .network(let address, let port, let host):
+            if let host, !host.isEmpty { return String(decoding: host, as: UTF8.self) + ":\(port)" }
+            return address.family == 6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+        }
+    }
 }
 
 /// How a `review` decision was resolved.
 public struct ReviewResolution: Sendable, Equatable {
     /// allow or block: what the call got.
     public let outcome: Action
-    /// Who answered, e.g. "--approve deny".
+    /// Who answered, e.g. "--approve deny", "terminal", "timeout after 60 s".
     public let answeredBy: String
+    /// The review's ID while it was pending (`agentfirewall approvals`); nil when it was
+    /// answered without being asked (by --approve, or by an answer given for the whole run).
+    public let reviewID: Int?
+    /// How long the call was paused for the answer.
+    public let waitedNanoseconds: UInt64
 
-    public init(outcome: Action, answeredBy: String) {
+    public init(outcome: Action, answeredBy: String, reviewID: Int? = nil, waitedNanoseconds: UInt64 = 0) {
         self.outcome = outcome
         self.answeredBy = answeredBy
+        self.reviewID = reviewID
+        self.waitedNanoseconds = waitedNanoseconds
     }
 }
 

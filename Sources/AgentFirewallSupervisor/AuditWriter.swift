@@ -70,6 +70,10 @@ public final class AuditWriter: @unchecked Sendable {
         if let review = record.review {
             line.field("outcome", string: review.outcome.rawValue)
             line.field("answered_by", string: review.answeredBy)
+            if let reviewID = review.reviewID {
+                line.field("review_id", integer: reviewID)
+            }
+            line.field("waited_ns", integer: review.waitedNanoseconds)
         }
         line.field("mode", string: record.monitor ? "monitor" : "enforce")
         line.field("path", string: record.path.rawValue)

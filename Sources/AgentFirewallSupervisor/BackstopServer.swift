@@ -20,7 +20,7 @@ public final class BackstopServer: @unchecked Sendable {
     /// Carries listeners to adopt (and the stop message) to the server thread, and wakes it.
     private let mailbox: (read: Int32, write: Int32)
     private let engine: Engine
-    private let approve: ApproveMode
+    private let reviews: PendingReviews
     private let monitor: Bool
     private let quiet: Bool
     private let audit: AuditWriter?
@@ -29,14 +29,15 @@ public final class BackstopServer: @unchecked Sendable {
     /// The run's segment, whose spawn tokens let through the execs libc makes for a spawn the
     /// shim decided; nil in paranoid mode, where the agent-writable tokens count for nothing.
     private let spawnTokens: UnsafeMutablePointer<afw_segment_header>?
-    /// Allows counted instead of written (`audit: {allowed: count}`). The server thread's
-    /// until `stop` has joined it.
-    public private(set) var allowedCounted: UInt64 = 0
+    /// Allows counted instead of written (`audit: {allowed: count}`), by the server thread
+    /// and by the threads that answer reviews.
+    private let allowedCountedCell = Atomic<UInt64>(0)
+    public var allowedCounted: UInt64 { allowedCountedCell.load(ordering: .relaxed) }
     private var thread: OSThread?
     private let call = UnsafeMutablePointer<afw_backstop_call>.allocate(capacity: 1)
 
     public init(
-        engine: Engine, approve: ApproveMode, monitor: Bool, quiet: Bool, audit: AuditWriter?, countsAllowed: Bool = false,
+        engine: Engine, reviews: PendingReviews, monitor: Bool, quiet: Bool, audit: AuditWriter?, countsAllowed: Bool = false,
         spawnTokens: UnsafeMutablePointer<afw_segment_header>? = nil
     ) throws(SupervisorError) {
         var descriptors: [Int32] = [0, 0]
@@ -46,7 +47,7 @@ public final class BackstopServer: @unchecked Sendable {
         }
         mailbox = (descriptors[0], descriptors[1])
         self.engine = engine
-        self.approve = approve
+        self.reviews = reviews
         self.monitor = monitor
         self.quiet = quiet
         self.audit = audit
@@ -173,34 +174,98 @@ public final class BackstopServer: @unchecked Sendable {
                 (decision, subject) = (other, candidate.subject)
             }
         }
-        let (enforced, review) = approve.enforce(decision)
-        let allowed = monitor || enforced == .allow
+        let notified = Notified(
+            listener: listener, call: call, decision: decision, subject: subject, operation: operation, started: started,
+            caller: nil)
+        guard decision.action == .review, !monitor else {
+            let review = decision.action == .review ? reviews.approve.monitorResolution : nil
+            conclude(notified, allowed: monitor || decision.action == .allow || decision.action == .log, review: review)
+            return true
+        }
+        // The caller stays paused in the kernel until the review is answered, and this thread
+        // must not wait with it: every process of the agent would stall behind one question.
+        // The answer comes later, from the thread that answers the review, on copies of the
+        // call (this buffer is reused) and of the listener (this thread closes its own when
+        // the agent's processes are gone; a number reused by then would be someone else's).
+        let saved = UnsafeMutablePointer<afw_backstop_call>.allocate(capacity: 1)
+        saved.update(from: call, count: 1)
+        let savedListener = fcntl(listener, F_DUPFD_CLOEXEC, 0)
+        guard savedListener >= 0 else {
+            saved.deallocate()
+            conclude(notified, allowed: false, review: ReviewResolution(
+                outcome: .block, answeredBy: "the supervisor (out of descriptors to hold the review)"))
+            return true
+        }
+        let pid = call.pointee.pid
+        // Read now: by the time the answer comes, the caller may be gone (or its pid reused).
+        let caller = (executable: ProcessAncestry.executablePath(of: pid), parentPID: afw_backstop_parent_of(pid))
+        let request = ReviewRequest(
+            surface: subject.surface, subject: ReviewRequest.subject(subject), operation: String(decoding: operation, as: UTF8.self),
+            process: ProcessLink(pid: pid, executable: String(decoding: caller.executable, as: UTF8.self)),
+            parents: ProcessAncestry.parents(of: pid, stopAt: getpid()), ruleID: decision.ruleID, reason: decision.reason)
+        let later = Notified(
+            listener: savedListener, call: saved, decision: decision, subject: subject, operation: operation, started: started,
+            caller: caller)
+        let id = call.pointee.id
+        // A caller that died, or was interrupted by a signal (its call is then notified again,
+        // with a new id, and waits as a duplicate of this review), no longer waits for this id.
+        reviews.submit(request, stillWaiting: { afw_backstop_still_waiting(savedListener, id) }) { [self] resolution in
+            if afw_backstop_still_waiting(later.listener, later.call.pointee.id) {
+                conclude(later, allowed: resolution.outcome == .allow, review: resolution)
+            }
+            close(later.listener)
+            later.call.deallocate()
+        }
+        return true
+    }
+
+    /// A notified call and what was decided about it.
+    private struct Notified: @unchecked Sendable {
+        // @unchecked: `call` is read by one thread at a time, the one that answers it.
+        let listener: Int32
+        let call: UnsafeMutablePointer<afw_backstop_call>
+        let decision: Decision
+        let subject: AuditSubject
+        let operation: [UInt8]
+        let started: UInt64
+        /// The caller's executable and parent, when read before the answer (for a review);
+        /// nil when they are read for the audit after it.
+        let caller: (executable: [UInt8], parentPID: Int32)?
+    }
+
+    /// Answers a notified call, says what was blocked and audits it: the one place a call is
+    /// answered, whether at once on the server thread or after a review on another one.
+    private func conclude(_ notified: Notified, allowed: Bool, review: ReviewResolution?) {
+        let call = notified.call
         // An allowed open is made here and its descriptor installed in the caller, so that
         // the file it gets is the file decided: a plain "continue" would let the kernel
         // resolve the path again, after the caller had swapped a symlink into it.
         let isOpen = Int32(call.pointee.kind) == Int32(AFW_BACKSTOP_FILE.rawValue)
-        if !allowed || !isOpen || afw_backstop_open_for(listener, call) == 1 {
-            _ = afw_backstop_respond(listener, call.pointee.id, allowed, EACCES)
+        if !allowed || !isOpen || afw_backstop_open_for(notified.listener, call) == 1 {
+            _ = afw_backstop_respond(notified.listener, call.pointee.id, allowed, EACCES)
         }
-        let latency = Clock.monotonicNanoseconds() - started
+        let latency = Clock.monotonicNanoseconds() - notified.started
+        let decision = notified.decision
         if !allowed && !quiet {
             // The shim prints this line in the agent for what it blocks; for what it never
             // saw, the supervisor's stderr (normally the same terminal) is the place.
             let reason = review != nil ? "review denied: \(decision.reason)" : decision.reason
-            StandardError.writeLine("agentfirewall: blocked \(subject.surface.rawValue) \(BackstopServer.describe(subject)) (rule \(decision.ruleID ?? "default")): \(reason)")
+            StandardError.writeLine("agentfirewall: blocked \(notified.subject.surface.rawValue) \(notified.subject.shown) (rule \(decision.ruleID ?? "default")): \(reason)")
         }
         // `audit: {allowed: count}` counts plain allows instead of listing them, here as on
         // the fast path: the loader's opens alone are a few per process.
         if countsAllowed && decision.action == .allow {
-            allowedCounted += 1
-            return true
+            allowedCountedCell.add(1, ordering: .relaxed)
+            return
         }
-        audit?.write(AuditRecord(
-            timeNanoseconds: Clock.realtimeNanoseconds(), pid: call.pointee.pid, parentPID: afw_backstop_parent_of(call.pointee.pid),
-            executable: executable(of: call.pointee.pid), operation: operation,
-            subject: subject, decision: decision, monitor: monitor, path: .backstop,
+        guard let audit else { return }
+        let pid = call.pointee.pid
+        let caller = notified.caller ?? (ProcessAncestry.executablePath(of: pid), afw_backstop_parent_of(pid))
+        audit.write(AuditRecord(
+            timeNanoseconds: Clock.realtimeNanoseconds(), pid: pid, parentPID: caller.parentPID,
+            executable: caller.executable, operation: notified.operation,
+            subject: notified.subject, decision: decision, monitor: monitor, path: .backstop,
             latencyNanoseconds: latency, review: review))
-        return true
     }
 
     private func fileCandidate(path: [UInt8], requested: [UInt8], access: FileAccess) -> (event: Event, subject: AuditSubject) {
@@ -219,23 +284,5 @@ public final class BackstopServer: @unchecked Sendable {
     private func field<Characters>(_ keyPath: KeyPath<afw_backstop_call, Characters>) -> [UInt8] {
         let characters = start(of: keyPath)
         return Array(UnsafeRawBufferPointer(start: characters, count: strnlen(characters, MemoryLayout<Characters>.size)))
-    }
-
-    /// The subject as the block line shows it: a path, a command line, or host:port.
-    private static func describe(_ subject: AuditSubject) -> String {
-        switch subject {
-        case .file(let path, _, _):
-            String(decoding: path, as: UTF8.self)
-        case .exec(_, let argv):
-            argv.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
-        case .network(let address, let port, _):
-            address.bytes.count == 16 ? "[\(address)]:\(port)" : "\(address):\(port)"
-        }
-    }
-
-    private func executable(of pid: Int32) -> [UInt8] {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
-        let length = readlink("/proc/\(pid)/exe", &buffer, buffer.count - 1)
-        return length > 0 ? buffer.prefix(length).map { UInt8(bitPattern: $0) } : []
     }
 }

@@ -2,6 +2,7 @@ import AgentFirewallOS
 import AgentFirewallPolicy
 import CInterposeCore
 import Glibc
+import Synchronization
 
 /// `agentfirewall run`: everything between a loaded policy and the agent's exit status.
 public struct FirewallRun {
@@ -14,13 +15,15 @@ public struct FirewallRun {
         public var monitor: Bool
         public var quiet: Bool
         public var approve: ApproveMode
+        /// How long a review waits for a person's answer before it is denied (`--approval-timeout`).
+        public var approvalTimeoutSeconds: Double
         /// The seccomp backstop COMMAND starts under: the deny list (`SeccompDenyList`) and
         /// the notifying filter served by `BackstopServer`. nil only with --no-backstop.
         public var backstop: BackstopMode?
 
         public init(
             policy: Policy, context: PolicyContext, command: [String], auditPath: String?, monitor: Bool, quiet: Bool,
-            approve: ApproveMode, backstop: BackstopMode? = .standard
+            approve: ApproveMode, approvalTimeoutSeconds: Double = 60, backstop: BackstopMode? = .standard
         ) {
             self.policy = policy
             self.context = context
@@ -29,6 +32,7 @@ public struct FirewallRun {
             self.monitor = monitor
             self.quiet = quiet
             self.approve = approve
+            self.approvalTimeoutSeconds = approvalTimeoutSeconds
             self.backstop = backstop
         }
     }
@@ -68,6 +72,25 @@ public struct FirewallRun {
             }
         }
         let engine = Engine(CompiledPolicy(configuration.policy))
+        let reviews = try PendingReviews(approve: configuration.approve, timeoutSeconds: configuration.approvalTimeoutSeconds)
+        // Nobody is asked in monitor mode (nothing is enforced), so no one needs the socket.
+        let approvals = configuration.approve == .ask && !configuration.monitor
+            ? try ApprovalServer(reviews: reviews) : nil
+        if let approvals, !approvals.asksOnTerminal {
+            // Whoever started an asking run without a terminal must learn where the questions go.
+            StandardError.writeLine("agentfirewall: no terminal to ask on; reviews wait for `agentfirewall approvals --run \(approvals.run)` and are denied after \(reviews.timeoutDescription)")
+        }
+        do {
+            try approvals?.start()
+        } catch {
+            throw SupervisorError(.system, "cannot start the approval thread: \(error)", cause: error)
+        }
+        // Whatever ends the run: later reviews are denied, pending ones too (their callers
+        // are told, and the audit says so), and the socket goes away.
+        defer {
+            reviews.close("the run ended")
+            approvals?.stop()
+        }
         var options: Session.Options = []
         if configuration.monitor { options.insert(.monitor) }
         if configuration.quiet { options.insert(.quiet) }
@@ -89,7 +112,7 @@ public struct FirewallRun {
             return try finishAudit(audit, session: session, report: nil, exitStatus: FirewallRun.commandBlockedStatus)
         }
 
-        guard decideCommand(program: program, engine: engine, audit: audit) else {
+        guard decideCommand(program: program, engine: engine, reviews: reviews, audit: audit) else {
             return try finishAudit(audit, session: session, report: nil, exitStatus: FirewallRun.commandBlockedStatus)
         }
         if configuration.backstop == .standard {
@@ -98,7 +121,7 @@ public struct FirewallRun {
         }
 
         session.markLive()
-        let server = RingServer(session: session, engine: engine, approve: configuration.approve,
+        let server = RingServer(session: session, engine: engine, reviews: reviews,
                                 monitor: configuration.monitor, audit: audit)
         do {
             try server.start()
@@ -108,7 +131,7 @@ public struct FirewallRun {
         // What the shim does not see (static binaries, raw system calls, libc's own opens)
         // comes here through seccomp user notification.
         let backstopServer = configuration.backstop == nil ? nil : try BackstopServer(
-            engine: engine, approve: configuration.approve, monitor: configuration.monitor, quiet: configuration.quiet,
+            engine: engine, reviews: reviews, monitor: configuration.monitor, quiet: configuration.quiet,
             audit: audit, countsAllowed: configuration.policy.auditAllowed == .count,
             spawnTokens: configuration.backstop == .standard ? session.header : nil)
         do {
@@ -152,7 +175,9 @@ public struct FirewallRun {
         }
         let termination: ProcessTermination
         do {
-            termination = try launcher.waitForExit(of: agent)
+            termination = try launcher.waitForExit(of: agent) {
+                reviews.interrupt("interrupted (SIGINT) while waiting for an answer") > 0
+            }
         } catch {
             // Only sigwaitinfo or waitpid failing, which their arguments rule out; the agent
             // may still run, so it must not outlive a supervisor that stops serving it.
@@ -165,6 +190,7 @@ public struct FirewallRun {
         // Dead first: processes the agent left behind get denials from now on instead of
         // waiting for answers, so the final drain ends.
         session.markDead()
+        reviews.close("the run ended")
         backstopServer?.stop()
         let report = server.finish()
         return try finishAudit(audit, session: session, report: report, backstop: backstopServer, exitStatus: termination.shellStatus)
@@ -172,11 +198,22 @@ public struct FirewallRun {
 
     /// Decides COMMAND itself: the supervisor execs it, so no shim sees that exec. Returns
     /// whether it may start; when not, the same line the shim prints for a blocked exec
-    /// has been printed.
-    private func decideCommand(program: String, engine: Engine, audit: AuditWriter?) -> Bool {
+    /// has been printed. A review of it is asked like any other, before anything runs.
+    private func decideCommand(program: String, engine: Engine, reviews: PendingReviews, audit: AuditWriter?) -> Bool {
         let started = Clock.monotonicNanoseconds()
         let decision = engine.decide(.exec(program: program, argv: configuration.command))
-        let review = decision.action == .review ? configuration.approve.resolution : nil
+        var review: ReviewResolution?
+        if decision.action == .review {
+            let request = ReviewRequest(
+                surface: .exec, subject: ReviewRequest.subject(.exec(program: Array(program.utf8), argv: configuration.command.map { Array($0.utf8) })),
+                operation: "posix_spawn",
+                process: ProcessLink(pid: CurrentProcess.pid, executable: (try? CurrentProcess.executablePath()) ?? ""),
+                parents: [], ruleID: decision.ruleID, reason: decision.reason)
+            review = configuration.monitor ? reviews.approve.monitorResolution : FirewallRun.wait(for: request, in: reviews)
+            if review?.outcome == .allow && configuration.backstop != nil {
+                reviews.answerAhead(request, with: review!)
+            }
+        }
         let blocked = decision.action == .block || review?.outcome == .block
         audit?.write(AuditRecord(
             timeNanoseconds: Clock.realtimeNanoseconds(), pid: CurrentProcess.pid, parentPID: CurrentProcess.parentPID,
@@ -187,9 +224,31 @@ public struct FirewallRun {
         guard blocked, !configuration.monitor else { return true }
         if !configuration.quiet {
             // Word for word what the shim prints for an exec it blocks (CInterpose/Preload/report.c).
-            StandardError.writeLine("agentfirewall: blocked exec \(configuration.command.joined(separator: " ")) (rule \(decision.ruleID ?? "default")): \(decision.reason)")
+            let reason = review != nil ? "review denied: \(decision.reason)" : decision.reason
+            StandardError.writeLine("agentfirewall: blocked exec \(configuration.command.joined(separator: " ")) (rule \(decision.ruleID ?? "default")): \(reason)")
         }
         return false
+    }
+
+    /// Submits a review and waits for its answer on this thread (COMMAND's own review: there
+    /// is nothing else for the main thread to do until it is answered).
+    private static func wait(for request: ReviewRequest, in reviews: PendingReviews) -> ReviewResolution {
+        final class Answer: Sendable {
+            let resolution = Mutex<ReviewResolution?>(nil)
+        }
+        guard let answered = try? WakeChannel("command review") else {
+            return ReviewResolution(outcome: .block, answeredBy: "the supervisor (no socket to wait for an answer on)")
+        }
+        let answer = Answer()
+        reviews.submit(request) { resolution in
+            answer.resolution.withLock { $0 = resolution }
+            answered.signal()
+        }
+        while answer.resolution.withLock({ $0 == nil }) {
+            answered.wait()
+            answered.drain()
+        }
+        return answer.resolution.withLock { $0! }
     }
 
     /// `backstop`, when given, has stopped: its count is final.

@@ -23,7 +23,10 @@ public final class Launcher {
         do {
             // SIGPIPE too: a write to a closed stderr or audit pipe then fails with EPIPE
             // instead of killing the supervisor and leaving the agent without one.
-            try Signals.block(SignalSet(Launcher.forwardedSignals + [SIGCHLD, SIGPIPE]))
+            // SIGTTOU and SIGTTIN: a review question takes the terminal's foreground from the
+            // agent's job (TerminalPrompt); with them blocked, the kernel lets a background
+            // process do that instead of stopping it.
+            try Signals.block(SignalSet(Launcher.forwardedSignals + [SIGCHLD, SIGPIPE, SIGTTOU, SIGTTIN]))
             // Whoever started us may have set SIGCHLD to SIG_IGN; the kernel would then reap
             // our children itself and waitpid could never report the agent's status.
             if Signals.isIgnored(SIGCHLD) { try Signals.restoreDefault(SIGCHLD) }
@@ -130,12 +133,38 @@ public final class Launcher {
             signalMask: SignalSet(), defaultSignals: SignalSet([SIGCHLD]))
     }
 
+    /// How an agent is stopped after `interrupt`: each signal in turn, at its delay after the
+    /// interrupt, until the agent has ended. SIGTERM asks a program to stop; an interactive
+    /// shell ignores it but ends on SIGHUP (and passes SIGHUP on to its jobs), as when its
+    /// terminal closes; SIGKILL is for an agent that ignores both.
+    static let stopSequence: [(signal: Int32, delayNanoseconds: UInt64)] = [
+        (SIGTERM, 0), (SIGHUP, 2_000_000_000), (SIGKILL, 5_000_000_000),
+    ]
+
     /// Forwards signals and reaps children until the agent ends.
-    public func waitForExit(of agent: pid_t) throws(OSError) -> ProcessTermination {
+    ///
+    /// `interrupt` is asked on every SIGINT; when it returns true (a person interrupted a
+    /// run that waits for their answers), the agent is stopped (`stopSequence`): the person
+    /// asked for the run to stop, and an agent that ignores SIGINT, or was never sent it (its
+    /// job is not the terminal's foreground group while a question is shown), would keep it
+    /// going.
+    public func waitForExit(of agent: pid_t, interrupt: () -> Bool = { false }) throws(OSError) -> ProcessTermination {
+        var interruptedAt: UInt64?
+        var stopSignalsSent = 0
         while true {
+            if let interruptedAt {
+                let elapsed = Clock.monotonicNanoseconds() - interruptedAt
+                while stopSignalsSent < Launcher.stopSequence.count,
+                      Launcher.stopSequence[stopSignalsSent].delayNanoseconds <= elapsed {
+                    try? Signals.send(Launcher.stopSequence[stopSignalsSent].signal, to: agent)
+                    stopSignalsSent += 1
+                }
+            }
             let signal = try Signals.wait(for: waitedSignals, timeoutMilliseconds: Launcher.reapIntervalMilliseconds)
             if let signal, signal.number != SIGCHLD {
-                if signal.wasSentByProcess {
+                if signal.number == SIGINT && interruptedAt == nil && interrupt() {
+                    interruptedAt = Clock.monotonicNanoseconds()
+                } else if signal.wasSentByProcess {
                     // ESRCH: the agent has just ended; the reaping below sees it.
                     try? Signals.send(signal.number, to: agent)
                 }

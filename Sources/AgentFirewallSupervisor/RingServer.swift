@@ -20,7 +20,7 @@ public final class RingServer: @unchecked Sendable {
     public struct Report: Sendable, Equatable {
         /// Records that failed to decode or named an impossible action or path.
         public let malformed: UInt64
-        /// Requests answered.
+        /// Requests answered, or handed to a review that answers them.
         public let requestsAnswered: UInt64
         /// Events moved from the event ring into the audit (or discarded without --audit).
         public let eventsDrained: UInt64
@@ -28,7 +28,7 @@ public final class RingServer: @unchecked Sendable {
 
     private let session: Session
     private let engine: Engine
-    private let approve: ApproveMode
+    private let reviews: PendingReviews
     private let monitor: Bool
     private let audit: AuditWriter?
     private let stopRequested = Atomic<Bool>(false)
@@ -53,10 +53,10 @@ public final class RingServer: @unchecked Sendable {
     private static let reclaimIntervalNanoseconds: UInt64 = 1_000_000_000
     private static let idleWaitMilliseconds: Int32 = 100
 
-    public init(session: Session, engine: Engine, approve: ApproveMode, monitor: Bool, audit: AuditWriter?) {
+    public init(session: Session, engine: Engine, reviews: PendingReviews, monitor: Bool, audit: AuditWriter?) {
         self.session = session
         self.engine = engine
-        self.approve = approve
+        self.reviews = reviews
         self.monitor = monitor
         self.audit = audit
         record = .allocate(byteCount: recordCapacity, alignment: 8)
@@ -139,19 +139,48 @@ public final class RingServer: @unchecked Sendable {
             // shim's rule asked for (a forged rule index only names a rule, it allows nothing).
             decision = engine.decision(action: .review, ruleIndex: head.rule_index, surface: surface)
         }
-        let (enforced, review) = approve.enforce(decision)
-        afw_req_answer(session.header, slot, (monitor ? Action.allow : enforced).abiValue, decision.ruleIndex,
-                       DecisionPath.slow.abiValue)
         requestsAnswered += 1
-
-        guard let audit else { return }
-        let now = Clock.realtimeNanoseconds()
-        audit.write(AuditRecord(
+        let executablePath = bytes(executable)
+        let subject = subject(surface: surface, view: view)
+        let call = AuditRecord(
             timeNanoseconds: head.time_ns, pid: head.pid, parentPID: head.ppid,
-            executable: bytes(executable), operation: operation(head),
-            subject: subject(surface: surface, view: view), decision: decision, monitor: monitor, path: .slow,
-            latencyNanoseconds: now > head.time_ns ? now - head.time_ns : 0, truncated: truncated, review: review,
-            staticBinary: head.flags & UInt8(AFW_EVENT_STATIC_BINARY.rawValue) != 0))
+            executable: executablePath, operation: operation(head),
+            subject: subject, decision: decision, monitor: monitor, path: .slow,
+            latencyNanoseconds: 0, truncated: truncated,
+            staticBinary: head.flags & UInt8(AFW_EVENT_STATIC_BINARY.rawValue) != 0)
+        guard decision.action == .review, !monitor else {
+            let review = decision.action == .review ? reviews.approve.monitorResolution : nil
+            let enforced: Action = monitor || decision.action == .allow || decision.action == .log ? .allow : .block
+            conclude(call, slot: slot, outcome: enforced, review: review)
+            return
+        }
+        // The slot stays SERVING, its caller paused in afw_req_call, until the review is
+        // answered; this thread goes on serving every other call meanwhile.
+        // A person must not approve a subject believing they saw all of it.
+        let shown = ReviewRequest.subject(subject) + (truncated ? " [cut short: the call's subject is longer]" : "")
+        let request = ReviewRequest(
+            surface: surface, subject: shown, operation: String(decoding: call.operation, as: UTF8.self),
+            process: ProcessLink(pid: head.pid, executable: String(decoding: executablePath, as: UTF8.self)),
+            parents: ProcessAncestry.parents(of: head.pid, stopAt: getpid()),
+            ruleID: decision.ruleID, reason: decision.reason)
+        let pid = head.pid
+        reviews.submit(request, stillWaiting: { kill(pid, 0) == 0 || errno != ESRCH }) { [self] resolution in
+            // A caller that ended before the answer: answering its slot frees it (afw_req_reclaim
+            // takes an answered slot of a dead owner).
+            conclude(call, slot: slot, outcome: resolution.outcome, review: resolution)
+        }
+    }
+
+    /// Answers the slot and audits the call; runs on this server's thread, or on the thread
+    /// that answered a review.
+    private func conclude(_ call: AuditRecord, slot: UInt32, outcome: Action, review: ReviewResolution?) {
+        afw_req_answer(session.header, slot, outcome.abiValue, call.decision.ruleIndex, DecisionPath.slow.abiValue)
+        guard let audit else { return }
+        var record = call
+        let now = Clock.realtimeNanoseconds()
+        record.latencyNanoseconds = now > record.timeNanoseconds ? now - record.timeNanoseconds : 0
+        record.review = review
+        audit.write(record)
     }
 
     private func drainEvents() -> Int {

@@ -26,6 +26,9 @@ public enum SeccompDenyList {
     static let cloneNewUser: UInt64 = 0x1000_0000
     /// <linux/personality.h>: the personality bit that turns off address randomisation.
     static let addressNoRandomize: UInt64 = 0x0004_0000
+    /// <asm-generic/ioctls.h>: the ioctl that pushes a byte into a terminal's input. The
+    /// kernel reads the request as 32 bits, so only those are compared.
+    static let terminalInputInjection: UInt64 = 0x5412
 
     public static let rules: [Rule] = [
         Rule(
@@ -79,6 +82,10 @@ public enum SeccompDenyList {
             syscalls: ["personality"], errno: EPERM,
             match: SeccompFilter.ArgumentMatch(index: 0, mask: addressNoRandomize, value: addressNoRandomize),
             reason: "ADDR_NO_RANDOMIZE turns off address randomisation for the programs the caller runs, making exploits of them reliable"),
+        Rule(
+            syscalls: ["ioctl"], errno: EPERM,
+            match: SeccompFilter.ArgumentMatch(index: 1, mask: 0xFFFF_FFFF, value: terminalInputInjection),
+            reason: "TIOCSTI types into the terminal as if the user did: the agent would answer its own review question, or leave commands in the user's shell"),
     ]
 
     /// The native ABI and the ones the same CPU also runs (32-bit x86 and x32 on x86_64, 32-bit

@@ -430,6 +430,11 @@ int afw_backstop_respond(int notify_fd, uint64_t id, bool allow, int error)
     return ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0 ? 0 : -errno;
 }
 
+bool afw_backstop_still_waiting(int notify_fd, uint64_t id)
+{
+    return ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
 /* The target's umask, from /proc/PID/status ("Umask:\t0022"); 022 when it cannot be read. */
 static mode_t umask_of(int32_t pid)
 {

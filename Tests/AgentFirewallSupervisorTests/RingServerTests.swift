@@ -69,7 +69,8 @@ final class AnswerBox: @unchecked Sendable {
         session.markLive()
         let auditPath = directory.file("audit.jsonl")
         let audit = withAudit ? try AuditWriter(creatingAt: auditPath) : nil
-        let server = RingServer(session: session, engine: engine, approve: approve, monitor: false, audit: audit)
+        let reviews = try PendingReviews(approve: approve, timeoutSeconds: 60)
+        let server = RingServer(session: session, engine: engine, reviews: reviews, monitor: false, audit: audit)
         try server.start()
         return Fixture(session: session, server: server, audit: audit, auditPath: auditPath)
     }

@@ -47,6 +47,13 @@ struct SeccompDenyListTests {
         #expect(rule.match == SeccompFilter.ArgumentMatch(index: 0, mask: 0x0004_0000, value: 0x0004_0000))
     }
 
+    /// Only TIOCSTI: every other ioctl (terminal modes, FIONREAD...) is everyday work.
+    @Test func ioctlIsDeniedOnlyToTypeIntoATerminal() throws {
+        let rule = try #require(SeccompDenyList.rules.first { $0.syscalls.contains("ioctl") })
+        #expect(rule.syscalls == ["ioctl"])
+        #expect(rule.match == SeccompFilter.ArgumentMatch(index: 1, mask: 0xFFFF_FFFF, value: UInt64(TIOCSTI)))
+    }
+
     @Test func everyRuleSaysWhy() {
         for rule in SeccompDenyList.rules {
             #expect(!rule.reason.isEmpty, "\(rule.syscalls) has no reason")

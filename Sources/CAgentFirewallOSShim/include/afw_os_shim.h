@@ -7,6 +7,7 @@
 #define AFW_OS_SHIM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* The <sys/wait.h> status macros (WEXITSTATUS, WIFSIGNALED, WTERMSIG) are
  * function-like macros, which Swift does not import; decoding the status word by hand would
@@ -14,5 +15,10 @@
 int afw_os_wait_exit_status(int status);
 bool afw_os_wait_signaled(int status);
 int afw_os_wait_term_signal(int status);
+
+/* Accepts a connection as close-on-exec and non-blocking in one call (accept4: a thread
+ * spawning the agent meanwhile must not hand it the descriptor) and reads who connected
+ * (SO_PEERCRED). The descriptor, or -errno. */
+int afw_os_accept_peer(int listener, int32_t *pid, uint32_t *uid);
 
 #endif

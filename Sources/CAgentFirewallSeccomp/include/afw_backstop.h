@@ -66,5 +66,10 @@ int32_t afw_backstop_parent_of(int32_t pid);
 /* Answers: allow lets the call proceed in the target (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
  * otherwise it fails with `error` (EACCES). */
 int afw_backstop_respond(int notify_fd, uint64_t id, bool allow, int error);
+/* Whether the call of notification `id` still waits for its answer
+ * (SECCOMP_IOCTL_NOTIF_ID_VALID). An answer given late, after a review, checks it first: a
+ * caller that died or was interrupted (its call is notified again, with a new id) must not
+ * have its old call answered or audited. */
+bool afw_backstop_still_waiting(int notify_fd, uint64_t id);
 
 #endif

@@ -1,0 +1,22 @@
+import ArgumentParser
+
+struct ApprovalsDeny: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deny",
+        abstract: "Deny the call that review ID paused (it fails with EACCES), and any duplicate of it.",
+        discussion: "Exit status 1 when review ID is not pending (answered, timed out) or the run cannot be reached."
+    )
+
+    @Argument(help: "The review's ID, as `agentfirewall approvals list` shows it.")
+    var id: Int
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("The run the review belongs to; needed only when several runs have a review ID.", valueName: "run"))
+    var runName: String?
+
+    @Flag(help: "Deny the same rule and subject for the rest of the run, without asking again.")
+    var forRun = false
+
+    func run() throws {
+        try ApprovalsCommand.answer(id, forRun ? .denyForRun : .denyOnce, run: runName)
+    }
+}
