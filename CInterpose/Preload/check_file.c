@@ -62,6 +62,7 @@ struct located_path {
     char requested[PATH_MAX];
     char resolved[PATH_MAX];
     enum presence presence;
+    bool symlink_free; /* the plain resolver answered: no symlink on the way */
 };
 
 static int locate_path(int dirfd, const char *path, bool follow_last, struct located_path *out) {
@@ -75,8 +76,10 @@ static int locate_path(int dirfd, const char *path, bool follow_last, struct loc
     char raw[PATH_MAX];
     memcpy(raw, out->resolved, strlen(out->resolved) + 1);
     out->presence = PRESENCE_ASK;
+    out->symlink_free = false;
     bool exists;
     if (afw_path_resolve_plain(raw, follow_last, out->resolved, sizeof out->resolved, &exists) == AFW_OK) {
+        out->symlink_free = true;
         /* access() follows a final symlink, which a NOFOLLOW open found and did not follow:
          * then only access() can say whether its target exists. */
         if (follow_last || !exists) {
@@ -99,7 +102,8 @@ static struct afw_event_view file_event(const struct located_path *path, uint8_t
     };
 }
 
-static int decide_open(const char *op, int dirfd, const char *path, int flags, char *decided, uint64_t started_ns) {
+static int decide_open(const char *op, int dirfd, const char *path, int flags, struct afw_open_check *checked,
+                       uint64_t started_ns) {
     /* O_CREAT|O_EXCL never follows a final symlink (it fails with EEXIST instead). */
     bool follow_last = !(flags & O_NOFOLLOW) && !((flags & O_CREAT) && (flags & O_EXCL));
     struct located_path located;
@@ -110,31 +114,34 @@ static int decide_open(const char *op, int dirfd, const char *path, int flags, c
     bool creates = (flags & O_CREAT) && missing(located.resolved, located.presence);
     struct afw_event_view event = file_event(&located, afw_access_for_open(flags, creates));
     int verdict = afw_decide(op, &event, started_ns);
-    if (verdict == 0 && decided != NULL) {
-        memcpy(decided, located.resolved, strlen(located.resolved) + 1);
+    if (verdict == 0 && checked != NULL) {
+        memcpy(checked->path, located.resolved, strlen(located.resolved) + 1);
+        checked->symlink_free = located.symlink_free;
     }
     return verdict;
 }
 
-int afw_check_open(const char *op, int dirfd, const char *path, int flags, char *decided) {
-    if (decided != NULL) {
-        decided[0] = '\0';
+int afw_check_open(const char *op, int dirfd, const char *path, int flags, struct afw_open_check *checked) {
+    if (checked != NULL) {
+        checked->path[0] = '\0';
+        checked->symlink_free = false;
     }
     struct afw_entry entry = afw_enter();
     if (entry.gate != AFW_GATE_DECIDE) {
         return afw_leave(&entry, afw_gate_verdict(&entry));
     }
-    return afw_leave(&entry, decide_open(op, dirfd, path, flags, decided, entry.started_ns));
+    return afw_leave(&entry, decide_open(op, dirfd, path, flags, checked, entry.started_ns));
 }
 
 /* The shim resolves a path and the kernel then resolves it again: an agent that swaps a
  * symlink (or renames a directory) in between gets a file that was never decided. So the
  * file really opened is named (its /proc/self/fd link, one syscall) and, when it is not the
  * one decided, decided too; a denied one is closed again. */
-int afw_confirm_open(const char *op, int fd, int flags, const char *decided) {
-    if (fd < 0 || decided == NULL || decided[0] == '\0') {
+int afw_confirm_open(const char *op, int fd, int flags, const struct afw_open_check *checked) {
+    if (fd < 0 || checked == NULL || checked->path[0] == '\0') {
         return fd;
     }
+    const char *decided = checked->path;
     char link[32], opened[PATH_MAX];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t length = readlink(link, opened, sizeof opened - 1);

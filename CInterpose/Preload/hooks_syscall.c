@@ -77,27 +77,27 @@ static int exec_with(char *const envp[], void *context) {
     return (int)forward(&call);
 }
 
-/* 0 pass, -1 deny. For an open, `decided` gets the path allowed (afw_confirm_open). */
-static int check(const struct syscall_call *call, char *decided) {
+/* 0 pass, -1 deny. For an open, `checked` gets the path allowed (afw_confirm_open). */
+static int check(const struct syscall_call *call, struct afw_open_check *checked) {
     const long *a = call->arguments;
     switch (call->number) {
 #ifdef SYS_open
     case SYS_open:
-        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], (int)a[1], decided);
+        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], (int)a[1], checked);
 #endif
 #ifdef SYS_creat
     case SYS_creat:
-        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], O_CREAT | O_WRONLY | O_TRUNC, decided);
+        return afw_check_open("syscall", AT_FDCWD, (const char *)a[0], O_CREAT | O_WRONLY | O_TRUNC, checked);
 #endif
     case SYS_openat:
-        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)a[2], decided);
+        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)a[2], checked);
     case SYS_openat2: {
         /* openat2(dirfd, path, struct open_how *, size): the flags are the how's first field. */
         const struct open_how *how = (const struct open_how *)a[2];
         if (how == NULL || (size_t)a[3] < sizeof how->flags) {
             return 0; /* EFAULT or EINVAL from the kernel */
         }
-        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)how->flags, decided);
+        return afw_check_open("syscall", (int)a[0], (const char *)a[1], (int)how->flags, checked);
     }
     case SYS_execve:
         return afw_check_exec("syscall", (const char *)a[0], (char *const *)a[1]);
@@ -144,8 +144,8 @@ AFW_EXPORT long syscall(long number, ...) {
     if (afw_shim_busy()) {
         return forward(&call);
     }
-    char decided[PATH_MAX] = "";
-    if (check(&call, decided) != 0) {
+    struct afw_open_check checked = {.path = ""};
+    if (check(&call, &checked) != 0) {
         return -1;
     }
     if (call.number == SYS_execve) {
@@ -155,6 +155,6 @@ AFW_EXPORT long syscall(long number, ...) {
         return afw_env_with_child((char *const *)call.arguments[3], exec_with, &call);
     }
     long result = forward(&call);
-    /* Only an open fills `decided`; the descriptor it returned is confirmed. */
-    return decided[0] != '\0' ? afw_confirm_open("syscall", (int)result, open_flags(&call), decided) : result;
+    /* Only an open fills `checked`; the descriptor it returned is confirmed. */
+    return checked.path[0] != '\0' ? afw_confirm_open("syscall", (int)result, open_flags(&call), &checked) : result;
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -84,11 +85,17 @@ uint64_t afw_monotonic_ns(void) AFW_HIDDEN;
 int afw_decide(const char *op, const struct afw_event_view *event, uint64_t started_ns) AFW_HIDDEN;
 
 /* ---- The check functions the hooks call (check_*.c). 0 pass, -1 deny (errno EACCES). ---- */
-/* decided (PATH_MAX bytes, or NULL): the resolved path that was allowed, "" when the call
- * was not decided here; afw_confirm_open then checks that the opened file is that one, and
- * returns fd, or -1 (EACCES, fd closed) when the file opened is another that is denied. */
-int afw_check_open(const char *op, int dirfd, const char *path, int flags, char *decided) AFW_HIDDEN;
-int afw_confirm_open(const char *op, int fd, int flags, const char *decided) AFW_HIDDEN;
+/* What afw_check_open allowed, for making the open without a check-then-use gap. */
+struct afw_open_check {
+    char path[PATH_MAX]; /* the resolved path allowed; "" when the call was not decided here */
+    bool symlink_free;   /* the kernel met no symlink resolving it */
+};
+/* checked may be NULL. After an allowed check, afw_open_checked makes the open so that the
+ * file opened is the one decided: with no symlink followed when the check met none, else
+ * confirmed afterwards by afw_confirm_open, which returns fd, or -1 (EACCES, fd closed) when
+ * the file opened is another that is denied. */
+int afw_check_open(const char *op, int dirfd, const char *path, int flags, struct afw_open_check *checked) AFW_HIDDEN;
+int afw_confirm_open(const char *op, int fd, int flags, const struct afw_open_check *checked) AFW_HIDDEN;
 int afw_check_fopen(const char *op, const char *path, const char *mode) AFW_HIDDEN;
 int afw_check_fd_reopen(const char *op, int fd, const char *mode) AFW_HIDDEN;
 /* rename/renameat/renameat2 and link/linkat: a new name for a file (check_file.c explains

@@ -11,6 +11,9 @@
  *   probe symlink-race SECRET HARMLESS N   (opens "race-link" N times while a thread keeps
  *                                  pointing it at SECRET and HARMLESS; prints how often the
  *                                  secret's bytes were read)
+ *   probe dir-race SECRET N   (the same with a directory: "race-dir" is swapped, atomically,
+ *                                  between a real directory and a symlink to one whose
+ *                                  "notes" points at SECRET, while race-dir/notes is opened)
  * x86_64 only, a `syscall` instruction of the probe's own, which no libc hook sees:
  *   probe asm-openat PATH | asm-connect ADDRESS PORT | asm-sendto ADDRESS PORT | asm-sendmsg ADDRESS PORT
  *   probe vfork-asm-openat PATH   (the open made by a vfork child)
@@ -30,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -187,6 +191,39 @@ static int symlink_race(const char *secret, const char *harmless, int count) {
     return 0;
 }
 
+static void *swap_directories(void *unused) {
+    (void)unused;
+    while (!race_done) syscall(SYS_renameat2, AT_FDCWD, "race-dir", AT_FDCWD, "race-alt", 2 /* RENAME_EXCHANGE */);
+    return NULL;
+}
+
+static int directory_race(const char *secret, int count) {
+    char absolute[4096], content[64] = {0};
+    if (realpath(secret, absolute) == NULL) return report(1);
+    mkdir("race-dir", 0700);
+    int fd = open("race-dir/notes", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || write(fd, "harmless\n", 9) != 9) return report(1);
+    close(fd);
+    mkdir("race-evil", 0700);
+    symlink(absolute, "race-evil/notes");
+    symlink("race-evil", "race-alt");
+    pthread_t thread;
+    pthread_create(&thread, NULL, swap_directories, NULL);
+    int leaks = 0, opened = 0;
+    for (int i = 0; i < count; i++) {
+        fd = open("race-dir/notes", O_RDONLY);
+        if (fd < 0) continue;
+        opened++;
+        ssize_t length = read(fd, content, sizeof content - 1);
+        close(fd);
+        if (length > 0 && strncmp(content, "API_KEY", 7) == 0) leaks++;
+    }
+    race_done = 1;
+    pthread_join(thread, NULL);
+    printf("opened=%s leaks=%d\n", opened > 0 ? "some" : "none", leaks);
+    return 0;
+}
+
 static volatile sig_atomic_t ticks;
 static void tick(int number) { (void)number; ticks++; }
 
@@ -234,6 +271,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "open-under-signals") && argc > 3) return open_under_signals(arg, atoi(argv[3]));
     if (!strcmp(mode, "connect") && argc > 3) return connect_to(arg, argv[3], 0);
     if (!strcmp(mode, "syscall-connect") && argc > 3) return connect_to(arg, argv[3], 1);
+    if (!strcmp(mode, "dir-race") && argc > 3) return directory_race(arg, atoi(argv[3]));
     if (!strcmp(mode, "symlink-race") && argc > 4) return symlink_race(arg, argv[3], atoi(argv[4]));
     if (!strcmp(mode, "sendto") && argc > 3) return send_datagram(arg, argv[3], 0);
     if (!strcmp(mode, "sendmsg") && argc > 3) return send_datagram(arg, argv[3], 1);

@@ -206,8 +206,8 @@ import Testing
         #expect(unprotected.stdout.hasPrefix("rename ok\n"), "\(unprotected.stderr)")
     }
 
-    /// The check-then-use race: a thread keeps pointing a symlink at the secret and at a
-    /// harmless file while the program opens it. The shim confirms the file it opened is the
+    /// The check-then-use race: a thread keeps pointing a symlink (or a directory on the way)
+    /// at the secret and at a harmless file while the program opens it. The shim confirms the file it opened is the
     /// one it decided; the backstop opens the decided file itself and hands the descriptor
     /// over. Without either, thousands of the 5000 opens read the secret.
     @Test(arguments: [[], ["--paranoid"]])
@@ -216,6 +216,12 @@ import Testing
         for probe in [Build.probe, Build.staticProbe] {
             let outcome = try workspace.firewall([probe, "symlink-race", ".env", "notes.txt", "5000"], options: ["--quiet"] + options)
             #expect(outcome.stdout == "opened=some leaks=0\n", "\(probe) \(options): \(outcome.stderr)")
+            // A directory on the way swapped for a symlink: the path had no symlink when it
+            // was decided, and the open that follows none fails (ELOOP) and is redone checked.
+            let directory = "dir-race-\(probe == Build.probe ? "dynamic" : "static")"
+            let swapped = try workspace.firewall(
+                ["bash", "-c", "mkdir \(directory) && cd \(directory) && \(probe) dir-race ../.env 5000"], options: ["--quiet"] + options)
+            #expect(swapped.stdout == "opened=some leaks=0\n", "\(probe) \(options): \(swapped.stderr)")
         }
     }
 
