@@ -152,6 +152,26 @@ int afw_check_exec_at(const char *op, int dirfd, const char *path, char *const a
     return afw_leave(&entry, decide_exec_at(op, dirfd, path, argv, by_name, entry.started_ns));
 }
 
+bool afw_search_candidate(const char **search, const char *file, char *out, size_t out_size) {
+    if (*search == NULL) {
+        return false;
+    }
+    size_t length = strcspn(*search, ":");
+    /* An empty entry means the current directory. */
+    const char *directory = length == 0 ? "." : *search;
+    size_t directory_length = length == 0 ? 1 : length;
+    size_t file_length = strlen(file);
+    if (directory_length + 1 + file_length < out_size) {
+        memcpy(out, directory, directory_length);
+        out[directory_length] = '/';
+        memcpy(out + directory_length + 1, file, file_length + 1);
+    } else {
+        out[0] = '\0';
+    }
+    *search = (*search)[length] == '\0' ? NULL : *search + length + 1;
+    return true;
+}
+
 /* Finds file in $PATH the way execvp does: the first entry where it is an executable
  * regular file. False when there is none (the real call then fails on its own). */
 static bool search_path(const char *file, char *out, size_t out_size) {
@@ -159,27 +179,15 @@ static bool search_path(const char *file, char *out, size_t out_size) {
     if (search == NULL) {
         search = AFW_DEFAULT_SEARCH_PATH;
     }
-    size_t file_length = strlen(file);
-    while (true) {
-        size_t length = strcspn(search, ":");
-        char candidate[PATH_MAX];
-        /* An empty entry means the current directory. */
-        const char *directory = length == 0 ? "." : search;
-        size_t directory_length = length == 0 ? 1 : length;
-        if (directory_length + 1 + file_length < sizeof candidate) {
-            memcpy(candidate, directory, directory_length);
-            candidate[directory_length] = '/';
-            memcpy(candidate + directory_length + 1, file, file_length + 1);
-            struct stat status;
-            if (stat(candidate, &status) == 0 && S_ISREG(status.st_mode) && access(candidate, X_OK) == 0) {
-                return afw_path_absolute(AT_FDCWD, candidate, out, out_size) == AFW_OK;
-            }
+    char candidate[PATH_MAX];
+    while (afw_search_candidate(&search, file, candidate, sizeof candidate)) {
+        struct stat status;
+        if (candidate[0] != '\0' && stat(candidate, &status) == 0 && S_ISREG(status.st_mode) &&
+            access(candidate, X_OK) == 0) {
+            return afw_path_absolute(AT_FDCWD, candidate, out, out_size) == AFW_OK;
         }
-        if (search[length] == '\0') {
-            return false;
-        }
-        search += length + 1;
     }
+    return false;
 }
 
 int afw_check_exec_search(const char *op, const char *file, char *const argv[]) {

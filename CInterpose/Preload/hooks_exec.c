@@ -81,40 +81,31 @@ static int exec_search(const char *op, const char *file, char *const argv[], cha
     if (search == NULL) {
         search = AFW_DEFAULT_SEARCH_PATH;
     }
-    size_t file_length = strlen(file);
     bool found_unrunnable = false;
-    while (true) {
-        size_t length = strcspn(search, ":");
-        char candidate[PATH_MAX];
-        const char *directory = length == 0 ? "." : search;
-        size_t directory_length = length == 0 ? 1 : length;
-        if (directory_length + 1 + file_length < sizeof candidate) {
-            memcpy(candidate, directory, directory_length);
-            candidate[directory_length] = '/';
-            memcpy(candidate + directory_length + 1, file, file_length + 1);
-            if (!afw_shim_busy() && afw_check_exec(op, candidate, argv) != 0) {
-                return -1;
-            }
-            struct exec_call call = {.number = SYS_execve, .path = candidate, .argv = argv};
-            afw_env_with_child(envp, exec_with, &call);
-            switch (errno) {
-            case ENOEXEC:
-                return exec_as_script(op, candidate, argv, envp);
-            case EACCES:
-                found_unrunnable = true;
-                break;
-            case ENOENT: case ENOTDIR: case ESTALE: case ENODEV: case ETIMEDOUT:
-                break;
-            default:
-                return -1;
-            }
+    char candidate[PATH_MAX];
+    while (afw_search_candidate(&search, file, candidate, sizeof candidate)) {
+        if (candidate[0] == '\0') {
+            continue; /* too long to name */
         }
-        if (search[length] == '\0') {
-            errno = found_unrunnable ? EACCES : ENOENT;
+        if (!afw_shim_busy() && afw_check_exec(op, candidate, argv) != 0) {
             return -1;
         }
-        search += length + 1;
+        struct exec_call call = {.number = SYS_execve, .path = candidate, .argv = argv};
+        afw_env_with_child(envp, exec_with, &call);
+        switch (errno) {
+        case ENOEXEC:
+            return exec_as_script(op, candidate, argv, envp);
+        case EACCES:
+            found_unrunnable = true;
+            break;
+        case ENOENT: case ENOTDIR: case ESTALE: case ENODEV: case ETIMEDOUT:
+            break;
+        default:
+            return -1;
+        }
     }
+    errno = found_unrunnable ? EACCES : ENOENT;
+    return -1;
 }
 
 /* Decides by path (searched in PATH when `search`) and execs with the rebuilt environment. */

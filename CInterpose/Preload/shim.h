@@ -117,6 +117,10 @@ int afw_check_connect(const char *op, const struct sockaddr *address, socklen_t 
 
 /* execvp's search path when PATH is unset: glibc's confstr(_CS_PATH). */
 #define AFW_DEFAULT_SEARCH_PATH "/bin:/usr/bin"
+/* The next place execvp looks for `file`: "DIR/file" for the PATH entry at *search (an empty
+ * entry is "."), "" when that is too long for out; advances *search (NULL after the last
+ * entry). False when no entry is left. */
+bool afw_search_candidate(const char **search, const char *file, char *out, size_t out_size) AFW_HIDDEN;
 
 /* ---- The "agentfirewall: blocked ..." line (report.c) ---------------------------------- */
 void afw_report_block(const struct afw_event_view *event, const char *rule_id, const char *reason) AFW_HIDDEN;

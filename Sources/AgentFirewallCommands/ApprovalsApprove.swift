@@ -7,16 +7,9 @@ struct ApprovalsApprove: ParsableCommand {
         discussion: "Exit status 1 when review ID is not pending (answered, timed out) or the run cannot be reached."
     )
 
-    @Argument(help: "The review's ID, as `agentfirewall approvals list` shows it.")
-    var id: Int
-
-    @Option(name: .customLong("run"), help: ArgumentHelp("The run the review belongs to; needed only when several runs have a review ID.", valueName: "run"))
-    var runName: String?
-
-    @Flag(help: "Allow the same rule and subject for the rest of the run, without asking again.")
-    var forRun = false
+    @OptionGroup var answer: ApprovalsAnswerOptions
 
     func run() throws {
-        try ApprovalsCommand.answer(id, forRun ? .allowForRun : .allowOnce, run: runName)
+        try ApprovalsCommand.answer(answer.id, answer.forRun ? .allowForRun : .allowOnce, run: answer.runName)
     }
 }

@@ -159,6 +159,27 @@ static int connect_to(const char *address, const char *port, int raw) {
 static const char *race_targets[2];
 static volatile int race_done;
 
+/* Opens `path` `count` times while `attacker` runs, and prints how often the secret's bytes
+ * ("API_KEY...") came back. */
+static int race(void *(*attacker)(void *), const char *path, int count) {
+    char content[64] = {0};
+    pthread_t thread;
+    pthread_create(&thread, NULL, attacker, NULL);
+    int leaks = 0, opened = 0;
+    for (int i = 0; i < count; i++) {
+        int fd = open(path, O_RDONLY);
+        if (fd < 0) continue;
+        opened++;
+        ssize_t length = read(fd, content, sizeof content - 1);
+        close(fd);
+        if (length > 0 && strncmp(content, "API_KEY", 7) == 0) leaks++;
+    }
+    race_done = 1;
+    pthread_join(thread, NULL);
+    printf("opened=%s leaks=%d\n", opened > 0 ? "some" : "none", leaks);
+    return 0;
+}
+
 static void *repoint(void *unused) {
     (void)unused;
     for (unsigned i = 0; !race_done; i++) {
@@ -169,26 +190,11 @@ static void *repoint(void *unused) {
 }
 
 static int symlink_race(const char *secret, const char *harmless, int count) {
-    char content[64] = {0};
     race_targets[0] = harmless;
     race_targets[1] = secret;
     unlink("race-link");
     if (symlink(harmless, "race-link") != 0) return report(1);
-    pthread_t thread;
-    pthread_create(&thread, NULL, repoint, NULL);
-    int leaks = 0, opened = 0;
-    for (int i = 0; i < count; i++) {
-        int fd = open("race-link", O_RDONLY);
-        if (fd < 0) continue;
-        opened++;
-        ssize_t length = read(fd, content, sizeof content - 1);
-        close(fd);
-        if (length > 0 && strncmp(content, "API_KEY", 7) == 0) leaks++;
-    }
-    race_done = 1;
-    pthread_join(thread, NULL);
-    printf("opened=%s leaks=%d\n", opened > 0 ? "some" : "none", leaks);
-    return 0;
+    return race(repoint, "race-link", count);
 }
 
 static void *swap_directories(void *unused) {
@@ -198,7 +204,7 @@ static void *swap_directories(void *unused) {
 }
 
 static int directory_race(const char *secret, int count) {
-    char absolute[4096], content[64] = {0};
+    char absolute[4096];
     if (realpath(secret, absolute) == NULL) return report(1);
     mkdir("race-dir", 0700);
     int fd = open("race-dir/notes", O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -207,21 +213,7 @@ static int directory_race(const char *secret, int count) {
     mkdir("race-evil", 0700);
     symlink(absolute, "race-evil/notes");
     symlink("race-evil", "race-alt");
-    pthread_t thread;
-    pthread_create(&thread, NULL, swap_directories, NULL);
-    int leaks = 0, opened = 0;
-    for (int i = 0; i < count; i++) {
-        fd = open("race-dir/notes", O_RDONLY);
-        if (fd < 0) continue;
-        opened++;
-        ssize_t length = read(fd, content, sizeof content - 1);
-        close(fd);
-        if (length > 0 && strncmp(content, "API_KEY", 7) == 0) leaks++;
-    }
-    race_done = 1;
-    pthread_join(thread, NULL);
-    printf("opened=%s leaks=%d\n", opened > 0 ? "some" : "none", leaks);
-    return 0;
+    return race(swap_directories, "race-dir/notes", count);
 }
 
 static volatile sig_atomic_t ticks;

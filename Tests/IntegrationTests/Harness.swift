@@ -221,16 +221,21 @@ final class Workspace {
         }
     }
 
-    /// Waits until `name` exists: inotify reports every file created or renamed into the
-    /// workspace, so the test wakes when the agent writes it, not on a timer.
+    /// Waits until `name` exists in the workspace (see `waitFor(_:in:timeout:)`).
     func waitFor(_ name: String, timeout: TimeInterval = 60) -> Bool {
+        Workspace.waitFor(name, in: path, timeout: timeout)
+    }
+
+    /// Waits until `name` exists in `directory`: inotify reports every file created, written
+    /// or renamed into it, so the test wakes when the agent writes it, not on a timer.
+    static func waitFor(_ name: String, in directory: String, timeout: TimeInterval = 60) -> Bool {
         let watch = inotify_init1(Int32(IN_CLOEXEC))
         defer { close(watch) }
         // Watch first, then look: a file created in between is seen either way.
-        inotify_add_watch(watch, path, UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE))
+        inotify_add_watch(watch, directory, UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE))
         let deadline = Date().addingTimeInterval(timeout)
         var events = [UInt8](repeating: 0, count: 4096)
-        while !FileManager.default.fileExists(atPath: file(name)) {
+        while !FileManager.default.fileExists(atPath: directory + "/" + name) {
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 { return false }
             var descriptor = pollfd(fd: watch, events: Int16(POLLIN), revents: 0)

@@ -516,21 +516,4 @@ extension Workspace {
         environment["XDG_RUNTIME_DIR"] = runtime
         return environment
     }
-
-    static func waitFor(_ name: String, in directory: String, timeout: TimeInterval = 60) -> Bool {
-        let watch = inotify_init1(Int32(IN_CLOEXEC))
-        defer { close(watch) }
-        inotify_add_watch(watch, directory, UInt32(IN_CREATE | IN_MOVED_TO))
-        let deadline = Date().addingTimeInterval(timeout)
-        var events = [UInt8](repeating: 0, count: 4096)
-        while !FileManager.default.fileExists(atPath: directory + "/" + name) {
-            let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 { return false }
-            var descriptor = pollfd(fd: watch, events: Int16(POLLIN), revents: 0)
-            if poll(&descriptor, 1, Int32(min(remaining, 60) * 1000) + 1) > 0 {
-                _ = read(watch, &events, events.count)
-            }
-        }
-        return true
-    }
 }
