@@ -210,9 +210,8 @@ public final class BackstopServer: @unchecked Sendable {
         // A caller that died, or was interrupted by a signal (its call is then notified again,
         // with a new id, and waits as a duplicate of this review), no longer waits for this id.
         reviews.submit(request, stillWaiting: { afw_backstop_still_waiting(savedListener, id) }) { [self] resolution in
-            if afw_backstop_still_waiting(later.listener, later.call.pointee.id) {
-                conclude(later, allowed: resolution.outcome == .allow, review: resolution)
-            }
+            let callerGone = !afw_backstop_still_waiting(later.listener, later.call.pointee.id)
+            conclude(later, allowed: resolution.outcome == .allow, review: resolution, callerGone: callerGone)
             close(later.listener)
             later.call.deallocate()
         }
@@ -235,18 +234,20 @@ public final class BackstopServer: @unchecked Sendable {
 
     /// Answers a notified call, says what was blocked and audits it: the one place a call is
     /// answered, whether at once on the server thread or after a review on another one.
-    private func conclude(_ notified: Notified, allowed: Bool, review: ReviewResolution?) {
+    /// With `callerGone` (it ended while its review waited), nothing is answered or shown,
+    /// but the review is still audited: the audit says what was asked and how it ended.
+    private func conclude(_ notified: Notified, allowed: Bool, review: ReviewResolution?, callerGone: Bool = false) {
         let call = notified.call
         // An allowed open is made here and its descriptor installed in the caller, so that
         // the file it gets is the file decided: a plain "continue" would let the kernel
         // resolve the path again, after the caller had swapped a symlink into it.
         let isOpen = Int32(call.pointee.kind) == Int32(AFW_BACKSTOP_FILE.rawValue)
-        if !allowed || !isOpen || afw_backstop_open_for(notified.listener, call) == 1 {
+        if !callerGone && (!allowed || !isOpen || afw_backstop_open_for(notified.listener, call) == 1) {
             _ = afw_backstop_respond(notified.listener, call.pointee.id, allowed, EACCES)
         }
         let latency = Clock.monotonicNanoseconds() - notified.started
         let decision = notified.decision
-        if !allowed && !quiet {
+        if !allowed && !quiet && !callerGone {
             // The shim prints this line in the agent for what it blocks; for what it never
             // saw, the supervisor's stderr (normally the same terminal) is the place.
             let reason = review != nil ? "review denied: \(decision.reason)" : decision.reason

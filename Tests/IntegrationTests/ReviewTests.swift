@@ -324,14 +324,17 @@ import Testing
         #expect(record["answered_by"] as? String == "timeout after 1 s (--approval-timeout)")
     }
 
-    /// A caller killed while it waits takes its question with it; the queue moves on.
-    @Test func aReviewWhoseCallerEndedLeavesTheQueue() throws {
+    /// A caller killed while it waits takes its question with it; the queue moves on, and the
+    /// audit still says what was asked and how it ended, from the shim's slow path and from
+    /// the backstop (the static probe) alike.
+    @Test(arguments: [Build.probe, Build.staticProbe])
+    func aReviewWhoseCallerEndedLeavesTheQueue(probe: String) throws {
         let workspace = try Workspace()
         let listener = try LoopbackListener(address: "127.0.0.3")
         let seen = Findings()
         // The agent outlives its caller until the reviewer is done (it reads a FIFO).
         #expect(mkfifo(workspace.file("go"), 0o600) == 0)
-        let agent = "\(Build.probe) connect 127.0.0.3 \(listener.port) & echo $! > caller.tmp; mv caller.tmp caller; wait; read line < go"
+        let agent = "\(probe) connect 127.0.0.3 \(listener.port) & echo $! > caller.tmp; mv caller.tmp caller; wait; read line < go"
         let outcome = try withoutTerminal(workspace, ["bash", "-c", agent]) { reviewer in
             // Last, however the reviewer ends: lets the agent end.
             defer { close(open(reviewer.workspace + "/go", O_WRONLY)) }
