@@ -230,25 +230,34 @@ public struct FirewallRun {
         return false
     }
 
+    private static let stopSignals = SignalSet([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+
+    private static func name(of signal: Int32) -> String {
+        switch signal {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        default: "SIGQUIT"
+        }
+    }
+
     /// Submits a review and waits for its answer on this thread (COMMAND's own review: there
     /// is nothing else for the main thread to do until it is answered).
     private static func wait(for request: ReviewRequest, in reviews: PendingReviews) -> ReviewResolution {
-        final class Answer: Sendable {
-            let resolution = Mutex<ReviewResolution?>(nil)
-        }
-        guard let answered = try? WakeChannel("command review") else {
-            return ReviewResolution(outcome: .block, answeredBy: "the supervisor (no socket to wait for an answer on)")
-        }
-        let answer = Answer()
+        let answer = Mutex<ReviewResolution?>(nil)
         reviews.submit(request) { resolution in
-            answer.resolution.withLock { $0 = resolution }
-            answered.signal()
+            answer.withLock { $0 = resolution }
         }
-        while answer.resolution.withLock({ $0 == nil }) {
-            answered.wait()
-            answered.drain()
+        while answer.withLock({ $0 == nil }) {
+            // The main thread takes the stop signals here, as Launcher does once COMMAND runs:
+            // Ctrl-C (or a process manager's SIGTERM) while COMMAND's own question waits denies
+            // it, and COMMAND never starts. Waiting in steps of 100 ms for either is no delay a
+            // person answering notices.
+            if let signal = try? Signals.wait(for: FirewallRun.stopSignals, timeoutMilliseconds: 100) {
+                _ = reviews.interrupt("interrupted (\(FirewallRun.name(of: signal.number))) while waiting for an answer")
+            }
         }
-        return answer.resolution.withLock { $0! }
+        return answer.withLock { $0! }
     }
 
     /// `backstop`, when given, has stopped: its count is final.

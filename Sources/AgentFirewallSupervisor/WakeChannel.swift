@@ -31,10 +31,4 @@ final class WakeChannel: Sendable {
         var buffer = [UInt8](repeating: 0, count: 64)
         while recv(descriptor, &buffer, buffer.count, 0) > 0 {}
     }
-
-    /// Sleeps until `signal` (the descriptor is non-blocking, so poll does the waiting).
-    func wait() {
-        var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        while poll(&ready, 1, -1) < 0 && errno == EINTR {}
-    }
 }

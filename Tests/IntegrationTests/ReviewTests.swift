@@ -190,6 +190,27 @@ import Testing
         #expect((record["answered_by"] as? String)?.hasPrefix("interrupted") == true)
     }
 
+    /// COMMAND itself under review is asked about before it starts; Ctrl-C at that question
+    /// denies it, and COMMAND never runs.
+    @Test func ctrlCAtTheQuestionAboutCommandItselfDeniesIt() throws {
+        let workspace = try Workspace()
+        workspace.write("bin/reviewed-tool", "#!/bin/sh\necho reviewed-tool-ran\n", executable: true)
+        workspace.write("policy.yaml", Workspace.policy + """
+              - id: test.reviewed-program
+                surface: exec
+                match: {program: [reviewed-tool]}
+                action: review
+                reason: the test's reviewed program
+
+            """)
+        let (status, transcript) = try onTerminal(workspace, ["reviewed-tool"], answers: ["^C"])
+        #expect(status == 126, "\(transcript)")
+        #expect(!transcript.contains("reviewed-tool-ran"))
+        #expect(transcript.contains("review denied: the test's reviewed program"), "\(transcript)")
+        let record = try #require(try reviewRecords(workspace).first)
+        #expect((record["answered_by"] as? String)?.hasPrefix("interrupted (SIGINT)") == true, "\(record)")
+    }
+
     /// TIOCSTI would let the agent type the answer to its own question.
     @Test func theAgentCannotTypeIntoTheTerminal() throws {
         let workspace = try Workspace()
