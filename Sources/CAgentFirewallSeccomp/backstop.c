@@ -452,6 +452,17 @@ static mode_t umask_of(int32_t pid)
     return line != NULL && sscanf(line + 7, " %o", &value) == 1 ? (mode_t)value : 022;
 }
 
+/* The supervisor's own ids, which never change: read once, before any thread exists (the
+ * review threads call afw_backstop_open_for too). */
+static uid_t own_uid;
+static gid_t own_gid;
+
+__attribute__((constructor)) static void read_own_ids(void)
+{
+    own_uid = geteuid();
+    own_gid = getegid();
+}
+
 int afw_backstop_open_for(int notify_fd, const struct afw_backstop_call *call)
 {
     /* Opened as the supervisor, so only for a target with the supervisor's own effective
@@ -462,7 +473,7 @@ int afw_backstop_open_for(int notify_fd, const struct afw_backstop_call *call)
     char process[64];
     snprintf(process, sizeof process, "/proc/%d", call->pid);
     struct stat owner;
-    if (stat(process, &owner) != 0 || owner.st_uid != geteuid() || owner.st_gid != getegid() ||
+    if (stat(process, &owner) != 0 || owner.st_uid != own_uid || owner.st_gid != own_gid ||
         call->path[0] != '/' || strncmp(call->requested, "/proc/", 6) == 0 || strncmp(call->path, "/proc/", 6) == 0)
         return 1;
     /* The decided path, with no symlink followed anywhere: it is already resolved, so a
@@ -492,8 +503,10 @@ int afw_backstop_open_for(int notify_fd, const struct afw_backstop_call *call)
         close(fd);
         return 1; /* a device or FIFO: opening it has effects of its own; no file content to guard */
     }
+    /* F_SETFL sets only the status flags (O_APPEND, O_NONBLOCK, O_DIRECT...): the caller's
+     * own, which drops our O_NONBLOCK unless the caller asked for it. */
     if (!(call->open_flags & O_NONBLOCK))
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        fcntl(fd, F_SETFL, call->open_flags);
     if (call->access & AFW_ACCESS_CREATE)
         fchmod(fd, (mode_t)(call->open_mode & 07777) & ~umask_of(call->pid));
     struct seccomp_notif_addfd addfd = {
