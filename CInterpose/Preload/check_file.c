@@ -275,3 +275,20 @@ int afw_check_linkat(const char *op, int old_dirfd, const char *old_path, int ne
     bool follow = (flags & (AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) != 0;
     return afw_check_new_name(op, old_dirfd, old_path, new_dirfd, new_path, follow, false);
 }
+
+/* unlink, rmdir and truncate change a file without opening it: deleting `.env` or emptying a
+ * file the policy guards is a write to it. unlink and rmdir act on the name itself (a symlink
+ * is removed, not its target); truncate follows it. */
+int afw_check_change(const char *op, int dirfd, const char *path, bool follow_last) {
+    struct afw_entry entry = afw_enter();
+    if (entry.gate != AFW_GATE_DECIDE) {
+        return afw_leave(&entry, afw_gate_verdict(&entry));
+    }
+    struct located_path located;
+    int status = locate_path(dirfd, path, follow_last, &located);
+    if (status != 0) {
+        return afw_leave(&entry, status > 0 ? 0 : -1);
+    }
+    struct afw_event_view event = file_event(&located, AFW_ACCESS_WRITE);
+    return afw_leave(&entry, afw_decide(op, &event, entry.started_ns));
+}

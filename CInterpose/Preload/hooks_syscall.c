@@ -50,8 +50,15 @@ static bool decided_here(long number) {
 #ifdef SYS_link
     case SYS_link:
 #endif
+#ifdef SYS_unlink
+    case SYS_unlink:
+#endif
+#ifdef SYS_rmdir
+    case SYS_rmdir:
+#endif
     case SYS_openat: case SYS_openat2: case SYS_execve: case SYS_execveat: case SYS_connect:
     case SYS_sendto: case SYS_sendmsg: case SYS_renameat: case SYS_renameat2: case SYS_linkat:
+    case SYS_unlinkat: case SYS_truncate:
         return true;
     default:
         return false;
@@ -125,6 +132,18 @@ static int check(const struct syscall_call *call, struct afw_open_check *checked
     case SYS_renameat2:
         return afw_check_new_name("syscall", (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], false,
                                   call->number == SYS_renameat2 && (a[4] & RENAME_EXCHANGE));
+#ifdef SYS_unlink
+    case SYS_unlink:
+        return afw_check_change("syscall", AT_FDCWD, (const char *)a[0], false);
+#endif
+#ifdef SYS_rmdir
+    case SYS_rmdir:
+        return afw_check_change("syscall", AT_FDCWD, (const char *)a[0], false);
+#endif
+    case SYS_unlinkat:
+        return afw_check_change("syscall", (int)a[0], (const char *)a[1], false);
+    case SYS_truncate:
+        return afw_check_change("syscall", AT_FDCWD, (const char *)a[0], true);
     case SYS_linkat:
         return afw_check_linkat("syscall", (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], (int)a[4]);
     default:

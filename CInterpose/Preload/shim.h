@@ -102,6 +102,9 @@ int afw_check_fd_reopen(const char *op, int fd, const char *mode) AFW_HIDDEN;
  * which accesses are decided). */
 int afw_check_new_name(const char *op, int old_dirfd, const char *old_path, int new_dirfd, const char *new_path,
                        bool follow_old, bool exchange) AFW_HIDDEN;
+/* unlink, rmdir, truncate: a write to the file named (follow_last: truncate follows a final
+ * symlink, the others remove the name itself). */
+int afw_check_change(const char *op, int dirfd, const char *path, bool follow_last) AFW_HIDDEN;
 /* linkat, including AT_EMPTY_PATH (the descriptor's file gets the new name). */
 int afw_check_linkat(const char *op, int old_dirfd, const char *old_path, int new_dirfd, const char *new_path,
                      int flags) AFW_HIDDEN;

@@ -18,7 +18,7 @@ struct Run: ParsableCommand {
             kernel modules, mount and friends, new user namespaces, setns, the kernel keyring, \
             userfaultfd, and turning off address randomisation (README lists why for each). It \
             also sets no_new_privs, so setuid programs (sudo) gain no privileges. A second \
-            filter sends every open, exec, connect, addressed send, rename and link that the \
+            filter sends every open, exec, connect, addressed send, rename, link, delete and truncate that the \
             preload library did not make itself (static binaries, raw system calls, libc's own \
             opens) to the supervisor, which decides it with the same policy; --paranoid sends \
             the library's own calls there too. --no-backstop starts COMMAND without either \

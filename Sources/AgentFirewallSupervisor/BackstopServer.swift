@@ -124,7 +124,7 @@ public final class BackstopServer: @unchecked Sendable {
         let operation = field(\.op)
         let candidates: [(event: Event, subject: AuditSubject)]
         switch Int32(call.pointee.kind) {
-        case Int32(AFW_BACKSTOP_FILE.rawValue):
+        case Int32(AFW_BACKSTOP_FILE.rawValue), Int32(AFW_BACKSTOP_CHANGE.rawValue):
             candidates = [fileCandidate(path: field(\.path), requested: field(\.requested),
                                         access: FileAccess(rawValue: call.pointee.access))]
         case Int32(AFW_BACKSTOP_NEW_NAME.rawValue):

@@ -179,6 +179,28 @@ static int read_new_name_call(int memory, const struct seccomp_notif *request, s
     return 0;
 }
 
+/* unlink(path), rmdir(path), unlinkat(dirfd, path, flags), truncate(path, length): the name
+ * itself for the first three (a symlink is removed, not followed), the file for truncate. */
+static int read_change_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
+{
+    const __u64 *args = request->data.args;
+    bool at = request->data.nr == SYS_unlinkat;
+    bool follow = request->data.nr == SYS_truncate;
+    const char *op = at ? "unlinkat" : follow ? "truncate" : "unlink";
+#ifdef SYS_rmdir
+    if (request->data.nr == SYS_rmdir)
+        op = "rmdir";
+#endif
+    strcpy(call->op, op);
+    int status = read_path(memory, request->pid, at ? (int)args[0] : AT_FDCWD, at ? args[1] : args[0], follow,
+                           call->requested, call->path);
+    if (status != 0)
+        return status;
+    call->access = AFW_ACCESS_WRITE;
+    call->kind = AFW_BACKSTOP_CHANGE;
+    return 0;
+}
+
 static int read_exec_call(int memory, const struct seccomp_notif *request, struct afw_backstop_call *call)
 {
     const __u64 *args = request->data.args;
@@ -356,6 +378,14 @@ static int read_call(int memory, const struct seccomp_notif *request, struct afw
 #endif
     case SYS_renameat: case SYS_renameat2: case SYS_linkat:
         return read_new_name_call(memory, request, call);
+#ifdef SYS_unlink
+    case SYS_unlink:
+#endif
+#ifdef SYS_rmdir
+    case SYS_rmdir:
+#endif
+    case SYS_unlinkat: case SYS_truncate:
+        return read_change_call(memory, request, call);
     default:
         call->kind = AFW_BACKSTOP_PASS;
         return 0;

@@ -32,7 +32,7 @@ enum target {
     LABEL_COUNT
 };
 
-#define MAX_PROGRAM 96
+#define MAX_PROGRAM 128
 
 struct assembler {
     struct sock_filter code[MAX_PROGRAM];
@@ -120,6 +120,13 @@ static const uint32_t covered_calls[] = {
 #ifdef SYS_link
     SYS_link,
 #endif
+#ifdef SYS_unlink
+    SYS_unlink,
+#endif
+#ifdef SYS_rmdir
+    SYS_rmdir,
+#endif
+    SYS_unlinkat, SYS_truncate,
     SYS_openat, SYS_openat2, SYS_execve, SYS_execveat, SYS_connect, SYS_sendto, SYS_sendmsg, SYS_sendmmsg,
     SYS_renameat, SYS_renameat2, SYS_linkat,
 };
@@ -128,7 +135,8 @@ static const uint32_t covered_calls[] = {
 /* The same calls in the i386 ABI (int 0x80), which the 64-bit numbers do not catch. The
  * supervisor does not decode 32-bit calls, so they are refused, and everything else a 32-bit
  * program does runs. socketcall (102) multiplexes connect and sendto, so it goes too. */
-static const uint32_t i386_covered_calls[] = {5, 8, 9, 11, 38, 102, 295, 302, 303, 353, 358, 362, 369, 370, 345, 437};
+static const uint32_t i386_covered_calls[] = {5, 8, 9, 10, 11, 38, 40, 92, 102, 193, 295, 301, 302, 303, 353, 358, 362,
+                                              369, 370, 345, 437};
 #endif
 
 /* An open with these flags can write, create or truncate a file. */

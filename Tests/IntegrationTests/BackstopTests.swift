@@ -294,4 +294,25 @@ import Testing
         // Under --paranoid the shim decides nothing: the backstop decides every exec.
         #expect(shells.first?["path"] as? String == (options.isEmpty ? "fast" : "backstop"))
     }
+
+    /// unlink, unlinkat, rmdir and truncate as raw system calls: the backstop decides them as
+    /// writes to the file named, as the shim does.
+    @Test(.enabled(if: isX86_64, "the script's system-call numbers are x86_64's"))
+    func rawDeletesAndTruncatesOfTheSecretAreDecided() throws {
+        let workspace = try Workspace()
+        let script = """
+            import ctypes
+            libc = ctypes.CDLL('libc.so.6', use_errno=True)
+            for name, result in [('truncate', lambda: libc.syscall(76, b'.env', 0)),
+                                 ('unlinkat', lambda: libc.syscall(263, -100, b'.env', 0)),
+                                 ('unlink', lambda: libc.syscall(87, b'.env'))]:
+                print(name, 'ok' if result() == 0 else f'errno={ctypes.get_errno()}')
+            """
+        let outcome = try workspace.firewall(["python3", "-c", script])
+        #expect(outcome.stdout == "truncate errno=13\nunlinkat errno=13\nunlink errno=13\n", "\(outcome.stderr)")
+        #expect(try String(contentsOfFile: workspace.file(".env"), encoding: .utf8) == "API_KEY=sk-test-secret\n")
+        let unprotected = try workspace.firewall(["python3", "-c", script], options: ["--no-backstop"])
+        #expect(unprotected.stdout.hasPrefix("truncate ok\nunlinkat ok\n"), "\(unprotected.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.file(".env")))
+    }
 }

@@ -156,4 +156,25 @@ import Testing
         let record = try #require(try workspace.records(about: workspace.file(".env")).first { ($0["op"] as? String)?.hasPrefix("rename") == true })
         #expect(record["decision"] as? String == "block")
     }
+
+    /// Deleting or emptying the secret is a write to it: `rm`, `truncate`, Python's
+    /// os.remove and os.truncate, and the C remove() that libc runs through its own unlink.
+    @Test func deletingOrTruncatingTheSecretIsBlocked() throws {
+        let workspace = try Workspace()
+        let script = """
+            rm -f .env; echo rm=$?
+            truncate -s 0 .env; echo truncate=$?
+            python3 -c "import os; os.remove('.env')" 2>/dev/null; echo remove=$?
+            python3 -c "import os; os.truncate('.env', 0)" 2>/dev/null; echo os-truncate=$?
+            python3 -c "import ctypes; print('c-remove', ctypes.CDLL(None).remove(b'.env'))"
+            rm notes.txt; echo rm-notes=$?
+            """
+        let outcome = try workspace.firewall(["bash", "-c", script])
+        #expect(outcome.stdout == "rm=1\ntruncate=1\nremove=1\nos-truncate=1\nc-remove -1\nrm-notes=0\n", "\(outcome.stderr)")
+        #expect(try String(contentsOfFile: workspace.file(".env"), encoding: .utf8) == "API_KEY=sk-test-secret\n")
+        #expect(!FileManager.default.fileExists(atPath: workspace.file("notes.txt")))
+        let record = try #require(try workspace.records(about: workspace.file(".env")).first { $0["op"] as? String == "unlinkat" })
+        #expect(record["access"] as? String == "write")
+        #expect(record["decision"] as? String == "block")
+    }
 }

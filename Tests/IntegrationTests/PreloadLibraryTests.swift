@@ -10,6 +10,7 @@ import Testing
         "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve", "execveat",
         "posix_spawn", "posix_spawnp", "posix_spawn_file_actions_addopen", "system", "popen",
         "connect", "sendto", "sendmsg", "syscall", "rename", "renameat", "renameat2", "link", "linkat",
+        "unlink", "unlinkat", "rmdir", "remove", "truncate", "truncate64",
         "getaddrinfo", "gethostbyname", "gethostbyname2", "gethostbyname_r", "gethostbyname2_r",
     ]
     /// Defined by the linker in every shared object; not ours to hide.

@@ -23,6 +23,7 @@ enum afw_backstop_kind {
     AFW_BACKSTOP_EXEC = 2,
     AFW_BACKSTOP_NETWORK = 3,
     AFW_BACKSTOP_NEW_NAME = 4, /* rename or link: path/requested is the old name, new_* the new */
+    AFW_BACKSTOP_CHANGE = 5,   /* unlink, rmdir, truncate: a write to path/requested, no open */
 };
 
 /* One notified call, read out of the target process and normalised like the shim's events.

@@ -1,6 +1,6 @@
 /*
  * afw_notify_filter.h: the backstop's notifying filter. Every process of the agent runs under
- * it: each open, exec, connect, addressed send, rename and hard link reaches the supervisor as a seccomp user
+ * it: each open, exec, connect, addressed send, rename, hard link, unlink and truncate reaches the supervisor as a seccomp user
  * notification, except what cannot leak anything (opens with O_PATH or O_DIRECTORY and no
  * write, create or truncate) and, in the standard mode, what the shim has already decided
  * (calls made from its gadget page, AFW_GADGET_ADDRESS). Raw BPF: libseccomp cannot compare
