@@ -249,21 +249,7 @@ static int read_exec_call(int memory, const struct seccomp_notif *request, struc
  * families that are not the network surface (Unix, netlink...). */
 static bool network_destination(const struct sockaddr_storage *address, size_t length, struct afw_backstop_call *call)
 {
-    if (address->ss_family == AF_INET && length >= sizeof(struct sockaddr_in)) {
-        const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
-        call->family = 4;
-        memcpy(call->address, &v4->sin_addr, 4);
-        call->port = ntohs(v4->sin_port);
-        return true;
-    }
-    if (address->ss_family == AF_INET6 && length >= sizeof(struct sockaddr_in6)) {
-        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
-        call->family = 6;
-        memcpy(call->address, &v6->sin6_addr, 16);
-        call->port = ntohs(v6->sin6_port);
-        return true;
-    }
-    return false;
+    return afw_socket_destination((const struct sockaddr *)address, length, &call->family, call->address, &call->port);
 }
 
 static int read_address(int memory, uint64_t pointer, uint64_t length, struct sockaddr_storage *address, size_t *read_length)

@@ -201,6 +201,11 @@ bool afw_supervisor_alive(const struct afw_segment_header *segment);
 /* Shim, event ring: never blocks. AFW_E_FULL when the ring is full (evt_dropped was
  * incremented). Wakes the supervisor only when it sleeps. */
 int afw_evt_push(struct afw_segment_header *segment, const void *record, size_t size);
+/* The IPv4 or IPv6 destination (family 4|6, address in network order, port) a socket address
+ * names; false for other families (Unix, netlink: no network surface) and short addresses. */
+struct sockaddr;
+bool afw_socket_destination(const struct sockaddr *address, size_t length, uint8_t *family, uint8_t bytes[16],
+                            uint16_t *port);
 /* Shim: `program` (absolute) was decided for an exec that libc will make in a child of
  * parent_pid. Supervisor: takes the token for that exec, if one is there and live. */
 void afw_spawn_token_put(struct afw_segment_header *segment, int32_t parent_pid, const char *program,
