@@ -50,9 +50,13 @@ public final class ApprovalServer: @unchecked Sendable {
         guard descriptor >= 0 else {
             throw SupervisorError(.system, "cannot create the control socket: \(String(cString: strerror(errno)))")
         }
+        // Bound under a temporary name and renamed into place once it listens: bind makes
+        // the file, and a client that saw it and connected before listen() would be refused.
+        let preparingPath = socketPath + ".new"
+        unlink(preparingPath)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(socketPath.utf8)
+        let pathBytes = Array(preparingPath.utf8)
         let capacity = MemoryLayout.size(ofValue: address.sun_path)
         guard pathBytes.count < capacity else {
             close(descriptor)
@@ -64,8 +68,11 @@ public final class ApprovalServer: @unchecked Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard bound == 0, chmod(socketPath, 0o600) == 0, listen(descriptor, 16) == 0 else {
+        guard bound == 0, chmod(preparingPath, 0o600) == 0, listen(descriptor, 16) == 0,
+              rename(preparingPath, socketPath) == 0
+        else {
             let reason = String(cString: strerror(errno))
+            unlink(preparingPath)
             close(descriptor)
             throw SupervisorError(.system, "cannot listen on the control socket \(socketPath): \(reason)")
         }
