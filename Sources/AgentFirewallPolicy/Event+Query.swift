@@ -11,16 +11,12 @@ extension Event {
         guard afw_path_lexical("/", path, &lexical, lexical.count) == AFW_OK else {
             return .file(path: path, requestedPath: nil, access: access)
         }
-        let requested = Event.text(lexical)
+        let requested = String(nulTerminated: lexical)
         guard afw_path_resolve(requested, true, &resolved, resolved.count) == AFW_OK else {
             return .file(path: requested, requestedPath: nil, access: access)
         }
-        let path = Event.text(resolved)
+        let path = String(nulTerminated: resolved)
         return .file(path: path, requestedPath: path == requested ? nil : requested, access: access)
-    }
-
-    private static func text(_ characters: [CChar]) -> String {
-        String(decoding: characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// A connect to `address`, or to a host name whose address is not known (address rules

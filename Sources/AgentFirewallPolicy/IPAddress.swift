@@ -41,6 +41,6 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
             inet_ntop(family == 4 ? AF_INET : AF_INET6, raw.baseAddress, &text, socklen_t(text.count))
         }
         guard written != nil else { return "?" }
-        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(nulTerminated: text)
     }
 }

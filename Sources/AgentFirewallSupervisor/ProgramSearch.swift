@@ -1,3 +1,4 @@
+import AgentFirewallPolicy
 import AgentFirewallOS
 import CInterposeCore
 import Glibc
@@ -38,6 +39,6 @@ public enum ProgramSearch {
     private static func absolute(_ path: String, workingDirectory: String) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
         guard afw_path_lexical(workingDirectory, path, &buffer, buffer.count) == AFW_OK else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(nulTerminated: buffer)
     }
 }
